@@ -38,6 +38,9 @@ public sealed class QueueOptions
     /// <summary>The longest delay (or furthest not-before) a task may have. Default 365 days.</summary>
     public TimeSpan MaxDelay { get; init; } = TimeSpan.FromDays(365);
 
+    /// <summary>Where the store and workers send trace events. Set by the tracing subsystem; off by default.</summary>
+    internal Tracing.ITraceEmitter Tracer { get; init; } = Tracing.NullTraceEmitter.Instance;
+
     /// <summary>The database path after applying the precedence: option, environment, default.</summary>
     public string ResolveDatabasePath() => DatabasePath ?? PrismQEnvironment.DatabasePath ?? PrismQEnvironment.DefaultDatabasePath();
 

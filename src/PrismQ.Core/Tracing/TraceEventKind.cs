@@ -1,0 +1,42 @@
+namespace PrismQ;
+
+/// <summary>The kind of a trace event. The numeric values are persisted and never change.</summary>
+public enum TraceEventKind : ushort
+{
+    /// <summary>A task was enqueued (value: 1) or a batch of tasks (value: the batch size).</summary>
+    Enqueue = 1,
+    /// <summary>A claim leased tasks (value: how many).</summary>
+    Claim = 2,
+    /// <summary>A handler started an attempt.</summary>
+    Start = 3,
+    /// <summary>A handler reported progress (value: percent).</summary>
+    Progress = 4,
+    /// <summary>An attempt succeeded (value: duration in microseconds).</summary>
+    Complete = 5,
+    /// <summary>An attempt failed (value: duration in microseconds).</summary>
+    Fail = 6,
+    /// <summary>A failed attempt was scheduled for retry (value: delay in milliseconds).</summary>
+    RetryScheduled = 7,
+    /// <summary>A lease was extended by a heartbeat.</summary>
+    LeaseExtended = 8,
+    /// <summary>A lease was found lost (taken over, cancelled or expired).</summary>
+    LeaseLost = 9,
+    /// <summary>A task was given back without counting the attempt.</summary>
+    Release = 10,
+    /// <summary>A statement met SQLITE_BUSY / SQLITE_LOCKED and was retried (value: retry number).</summary>
+    BusyRetry = 11,
+    /// <summary>One SQL statement ran (value: duration in microseconds; the detail lane holds its name).</summary>
+    SqlStatement = 12,
+    /// <summary>An attempt timed out.</summary>
+    Timeout = 13,
+    /// <summary>A task was cancelled or a cancel was requested.</summary>
+    Cancel = 14,
+    /// <summary>Expired or dead workers' leases were reclaimed (value: how many).</summary>
+    Reclaim = 15,
+    /// <summary>A user event written from a handler.</summary>
+    User = 16,
+    /// <summary>Queue depth sampled by a worker (value: ready tasks).</summary>
+    QueueDepth = 17,
+    /// <summary>A gap: events dropped because a ring was full (value: how many).</summary>
+    Gap = 18,
+}
