@@ -133,6 +133,7 @@ internal sealed class DrainWorker
     {
         try
         {
+            TryOpenOnly(); // a failure is counted and retried with the first write
             Loop();
         }
         catch (Exception ex)
@@ -173,9 +174,9 @@ internal sealed class DrainWorker
             bool written = WriteBatch();
             PublishWindowCounters();
 
+            if (written) Prune();
             bool caughtUp = drained && !backlog && written; // every lane was read to its tail and the batch is stored
             if (caughtUp && ticket > Volatile.Read(ref _flushCompleted)) CompleteFlush(ticket);
-            if (written) Prune();
 
             if (stopping && (caughtUp || (!backlog && PastStopDeadline())))
             {
