@@ -26,7 +26,7 @@ public class TracingEmitBenchmarks
     public void Setup()
     {
         _signal = new DrainSignal();
-        _tracer = new LaneTracer(new TraceOptions(), _signal);
+        _tracer = new LaneTracer(new TraceOptions { DetailRingCapacity = 1 << 18 }, _signal); // 1,024 × 100 chars per invocation fit
         _tracer.Emit(TraceEventKind.User, 1, 1, 1, 0); // registers this thread's lane set
         ReleaseAll();
     }
