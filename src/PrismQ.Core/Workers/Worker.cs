@@ -50,7 +50,7 @@ public sealed class Worker
         _store = store;
         _options = options;
         _clock = options.TimeProvider;
-        _tracer = options.Tracer;
+        _tracer = options.Tracer is Tracing.NullTraceEmitter ? StoreLocation.TracerOf(store) : options.Tracer;
         _lease = options.ResolveLeaseDuration();
         _heartbeat = options.ResolveHeartbeatInterval();
         _grace = options.GracePeriod;

@@ -100,7 +100,7 @@ public sealed class WorkerOptions
     /// </summary>
     public string? LivenessDirectory { get; init; }
 
-    /// <summary>Where the worker sends trace events. Set by the tracing subsystem; off by default.</summary>
+    /// <summary>Where the worker sends trace events. Default: the store's tracer (off unless tracing is on).</summary>
     internal Tracing.ITraceEmitter Tracer { get; init; } = Tracing.NullTraceEmitter.Instance;
 
     /// <summary>Called (on a worker thread) when an attempt has ended and its outcome is stored. For tests and tools; must not throw or block.</summary>
