@@ -13,16 +13,20 @@ namespace PrismQ.TestHost;
 /// <c>FILE</c> (one line per execution, flushed) and returns <c>{"token":"..."}</c>; with <c>--block</c> it appends the
 /// line and then blocks forever. Each ended attempt appends <c>O id token outcome</c>. Exit code 0 after a clean stop.
 /// </summary>
-internal static class WorkerMode
+internal sealed class WorkerCommand : ITestHostCommand
 {
-    public static int Run(string[] args)
+    public string Name => "worker";
+
+    public string Usage => "--db PATH --out FILE [--concurrency N] [--lease SECONDS] [--idle-timeout MS] [--block] [--id ID]";
+
+    public int Run(string[] args)
     {
         string? db = null, output = null, id = null;
         int concurrency = 1;
         double leaseSeconds = 30;
         int idleMs = 0;
         bool block = false;
-        for (int i = 1; i < args.Length; i++)
+        for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
             {
