@@ -8,14 +8,14 @@ namespace PrismQ.PowerShell.Cores;
 /// <summary>The settings <c>Add-PrismQTask</c> applies to every task it enqueues.</summary>
 internal sealed class AddTaskSettings
 {
-    public string Type { get; init; } = string.Empty;
-    public string Queue { get; init; } = QueueNames.Default;
-    public int Priority { get; init; }
-    public TimeSpan? Delay { get; init; }
-    public DateTimeOffset? NotBefore { get; init; }
-    public int? MaxAttempts { get; init; }
-    public TimeSpan? Timeout { get; init; }
-    public string? IdempotencyKey { get; init; }
+    public string Type { get; set; } = string.Empty;
+    public string Queue { get; set; } = QueueNames.Default;
+    public int Priority { get; set; }
+    public TimeSpan? Delay { get; set; }
+    public DateTimeOffset? NotBefore { get; set; }
+    public int? MaxAttempts { get; set; }
+    public TimeSpan? Timeout { get; set; }
+    public string? IdempotencyKey { get; set; }
 }
 
 /// <summary>
