@@ -102,9 +102,31 @@ internal static class StoreCache
         }
     }
 
-    private static ITaskStore DefaultFactory(QueueOptions options) =>
-        throw new PrismQException(PrismQErrorCode.StorageError,
-            $"Cannot open '{options.DatabasePath}': this build has no SQLite store yet.", "Database", options.DatabasePath);
+    /// <summary>
+    /// Opens the SQLite store with tracing on: a <see cref="TraceSession"/> writes the engine's events to
+    /// <c>&lt;database&gt;.trace.db</c> and is closed (drained) with the store.
+    /// </summary>
+    private static ITaskStore DefaultFactory(QueueOptions options)
+    {
+        string path = options.DatabasePath!;
+        SqliteTaskStore.Open(new QueueOptions { DatabasePath = path, Durability = options.Durability }).Dispose(); // checks and creates the queue database first
+        TraceSession session = TraceSession.Start(path);
+        try
+        {
+            return new TracedStore(SqliteTaskStore.Open(new QueueOptions { DatabasePath = path, Durability = options.Durability, Tracer = session.Emitter }), session);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The trace session of the open store for this path, or null (no store open, or a store without tracing).</summary>
+    public static TraceSession? TraceSessionOf(string fullPath)
+    {
+        lock (Gate) return Stores.TryGetValue(fullPath, out Entry? entry) && entry.Store is TracedStore traced ? traced.Session : null;
+    }
 
     private sealed class Entry
     {
