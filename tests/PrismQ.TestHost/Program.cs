@@ -7,6 +7,7 @@ internal static class Program
 {
     private static int Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == "worker") return WorkerMode.Run(args);
         Console.Error.WriteLine("usage: PrismQ.TestHost <mode> [options]");
         return 2;
     }

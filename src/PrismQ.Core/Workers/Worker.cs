@@ -19,6 +19,7 @@ namespace PrismQ;
 public sealed class Worker
 {
     private const int MaxCompletionBatch = 256;
+    private static readonly TimeSpan WalCheckInterval = TimeSpan.FromSeconds(5);
 
     private readonly ITaskStore _store;
     private readonly WorkerOptions _options;
@@ -544,28 +545,43 @@ public sealed class Worker
     {
         var sweeper = new DeadWorkerSweeper(_store, WorkerId, _livenessFolder);
         long lastExpiredReclaim = _clock.GetTimestamp();
+        long lastWalCheck = _clock.GetTimestamp();
         TimeSpan expiredInterval = _heartbeat > _options.SweepInterval ? _heartbeat : _options.SweepInterval;
-        while (await DelayAsync(_options.SweepInterval, stop).ConfigureAwait(false))
+        DatabaseMaintenance? maintenance = null;
+        try
         {
-            try
+            while (await DelayAsync(_options.SweepInterval, stop).ConfigureAwait(false))
             {
-                foreach ((string _, ReclaimResult result) in await sweeper.SweepAsync(CancellationToken.None).ConfigureAwait(false))
+                try
                 {
-                    _tracer.Emit(TraceEventKind.Reclaim, 0, 0, _traceSlot, result.Requeued + result.Failed);
-                    if (result.Requeued > 0) _mainWake.Set();
+                    foreach ((string _, ReclaimResult result) in await sweeper.SweepAsync(CancellationToken.None).ConfigureAwait(false))
+                    {
+                        _tracer.Emit(TraceEventKind.Reclaim, 0, 0, _traceSlot, result.Requeued + result.Failed);
+                        if (result.Requeued > 0) _mainWake.Set();
+                    }
+                    if (_clock.GetElapsedTime(lastExpiredReclaim) >= expiredInterval)
+                    {
+                        lastExpiredReclaim = _clock.GetTimestamp();
+                        ReclaimResult expired = await _store.ReclaimExpiredAsync(CancellationToken.None).ConfigureAwait(false);
+                        if (expired.Requeued + expired.Failed > 0) _tracer.Emit(TraceEventKind.Reclaim, 0, 0, _traceSlot, expired.Requeued + expired.Failed);
+                        if (expired.Requeued > 0) _mainWake.Set();
+                    }
+                    if (_options.ManageWal && _databasePath is not null && _clock.GetElapsedTime(lastWalCheck) >= WalCheckInterval)
+                    {
+                        lastWalCheck = _clock.GetTimestamp();
+                        maintenance ??= DatabaseMaintenance.Open(_databasePath);
+                        maintenance.ManageWal();
+                    }
                 }
-                if (_clock.GetElapsedTime(lastExpiredReclaim) >= expiredInterval)
+                catch (Exception)
                 {
-                    lastExpiredReclaim = _clock.GetTimestamp();
-                    ReclaimResult expired = await _store.ReclaimExpiredAsync(CancellationToken.None).ConfigureAwait(false);
-                    if (expired.Requeued + expired.Failed > 0) _tracer.Emit(TraceEventKind.Reclaim, 0, 0, _traceSlot, expired.Requeued + expired.Failed);
-                    if (expired.Requeued > 0) _mainWake.Set();
+                    // A busy database: sweep again next time.
                 }
             }
-            catch (Exception)
-            {
-                // A busy database: sweep again next time.
-            }
+        }
+        finally
+        {
+            maintenance?.Dispose();
         }
     }
 

@@ -100,6 +100,12 @@ public sealed class WorkerOptions
     /// </summary>
     public string? LivenessDirectory { get; init; }
 
+    /// <summary>
+    /// When the store is a local SQLite file, the worker runs <see cref="DatabaseMaintenance.ManageWal"/> every 5 s, so
+    /// the WAL file stays within 64 MiB (see docs/operations.md). Default true.
+    /// </summary>
+    public bool ManageWal { get; init; } = true;
+
     /// <summary>Where the worker sends trace events. Default: the store's tracer (off unless tracing is on).</summary>
     internal Tracing.ITraceEmitter Tracer { get; init; } = Tracing.NullTraceEmitter.Instance;
 
