@@ -14,10 +14,6 @@ namespace PrismQ;
 
 public sealed partial class SqliteTaskStore
 {
-    private const string ClaimSetSql =
-        "UPDATE tasks SET status = 1, attempts = attempts + 1, lease_owner = $owner, lease_token = randomblob(16), " +
-        "lease_expires_at = $expires, started_at = $now, updated_at = $now, progress_percent = NULL, progress_message = NULL ";
-
     private readonly PreparedStatement?[] _claimSingle = new PreparedStatement?[4];
     private readonly PreparedStatement?[] _candidates = new PreparedStatement?[4];
     private PreparedStatement? _claimByIds;
@@ -71,11 +67,7 @@ public sealed partial class SqliteTaskStore
     {
         int s = (int)w.Strategy;
         PreparedStatement st = _claimSingle[s] ??= Track(new PreparedStatement(_connection,
-            ClaimSetSql +
-            "WHERE id IN (SELECT id FROM tasks WHERE queue = $queue AND status = 0 AND not_before <= $now " +
-            "AND NOT EXISTS (SELECT 1 FROM queues WHERE name = $queue AND paused = 1) " +
-            $"ORDER BY {IndexOrder(w.Strategy)} LIMIT $n) RETURNING {TaskRows.Columns}",
-            "$owner", "$expires", "$now", "$queue", "$n"));
+            SqliteClaimSql.SingleQueue(w.Strategy), "$owner", "$expires", "$now", "$queue", "$n"));
         st.P[0].Value = w.WorkerId;
         st.P[1].Value = now + w.LeaseMs;
         st.P[2].Value = now;
@@ -132,9 +124,7 @@ public sealed partial class SqliteTaskStore
         }
         ids.Append(']');
 
-        PreparedStatement st = Prepare(ref _claimByIds,
-            ClaimSetSql + $"WHERE id IN (SELECT value FROM json_each($ids)) AND status = 0 RETURNING {TaskRows.Columns}",
-            "$owner", "$expires", "$now", "$ids");
+        PreparedStatement st = Prepare(ref _claimByIds, SqliteClaimSql.ByIds, "$owner", "$expires", "$now", "$ids");
         st.P[0].Value = w.WorkerId;
         st.P[1].Value = now + w.LeaseMs;
         st.P[2].Value = now;
@@ -163,9 +153,7 @@ public sealed partial class SqliteTaskStore
     {
         int s = (int)w.Strategy;
         PreparedStatement st = _candidates[s] ??= Track(new PreparedStatement(_connection,
-            "SELECT id, priority, not_before, wr_key FROM tasks WHERE queue = $queue AND status = 0 AND not_before <= $now " +
-            $"ORDER BY {IndexOrder(w.Strategy)} LIMIT $n",
-            "$queue", "$now", "$n"));
+            SqliteClaimSql.ReadySelect(w.Strategy, SqliteClaimSql.CandidateColumns), "$queue", "$now", "$n"));
         st.P[0].Value = queue;
         st.P[1].Value = now;
         st.P[2].Value = w.MaxCount;
@@ -184,19 +172,15 @@ public sealed partial class SqliteTaskStore
     /// </summary>
     private void AddAgingCandidates(List<ClaimCandidate> candidates, string queue, ClaimWork w, long now)
     {
-        PreparedStatement oldest = Prepare(ref _oldestQueued,
-            "SELECT not_before FROM tasks WHERE queue = $queue AND status = 0 ORDER BY not_before LIMIT 1", "$queue");
+        PreparedStatement oldest = Prepare(ref _oldestQueued, SqliteClaimSql.OldestQueued, "$queue");
         oldest.P[0].Value = queue;
         object? oldestValue = oldest.Command.ExecuteScalar();
         if (oldestValue is null || oldestValue is DBNull) return;
         long oldestNotBefore = Convert.ToInt64(oldestValue, CultureInfo.InvariantCulture);
         double maxAgeBonus = (double)Math.Max(0, now - oldestNotBefore) / w.AgingMs;
 
-        PreparedStatement next = Prepare(ref _nextLevel,
-            "SELECT priority FROM tasks WHERE queue = $queue AND status = 0 AND priority < $below ORDER BY priority DESC LIMIT 1", "$queue", "$below");
-        PreparedStatement heads = Prepare(ref _levelHeads,
-            "SELECT id, priority, not_before, wr_key FROM tasks WHERE queue = $queue AND status = 0 AND priority = $priority AND not_before <= $now " +
-            "ORDER BY not_before, id LIMIT $n", "$queue", "$priority", "$now", "$n");
+        PreparedStatement next = Prepare(ref _nextLevel, SqliteClaimSql.NextLevel, "$queue", "$below");
+        PreparedStatement heads = Prepare(ref _levelHeads, SqliteClaimSql.LevelHeads, "$queue", "$priority", "$now", "$n");
         var local = new List<ClaimCandidate>();
         Comparison<ClaimCandidate> order = ClaimCandidate.Order(SchedulingStrategy.Priority, aging: true);
         long below = (long)int.MaxValue + 1;
@@ -227,14 +211,6 @@ public sealed partial class SqliteTaskStore
         }
         candidates.AddRange(local);
     }
-
-    private static string IndexOrder(SchedulingStrategy strategy) => strategy switch
-    {
-        SchedulingStrategy.Lifo => "not_before DESC, id DESC",
-        SchedulingStrategy.Priority => "priority DESC, not_before, id",
-        SchedulingStrategy.WeightedRandom => "wr_key",
-        _ => "not_before, id",
-    };
 
     private readonly struct ClaimedRow
     {

@@ -27,6 +27,7 @@ public sealed partial class SqliteTaskStore : ITaskStore
     private readonly Func<double> _random;
     private readonly ITraceEmitter _tracer;
     private readonly long _defaultLeaseMs;
+    private readonly long _busyTimeoutTicks;
     private readonly HashSet<string> _knownQueues = new(StringComparer.Ordinal);
     private readonly PreparedStatement _begin;
     private readonly PreparedStatement _beginRead;
@@ -44,6 +45,7 @@ public sealed partial class SqliteTaskStore : ITaskStore
         _random = options.RandomSource;
         _tracer = options.Tracer;
         _defaultLeaseMs = UnixTime.SpanMs(options.ResolveLeaseDuration());
+        _busyTimeoutTicks = (long)(options.BusyTimeout.TotalSeconds * Stopwatch.Frequency);
         _begin = new PreparedStatement(connection, "BEGIN IMMEDIATE");
         _beginRead = new PreparedStatement(connection, "BEGIN DEFERRED");
         _commit = new PreparedStatement(connection, "COMMIT");
@@ -123,8 +125,7 @@ public sealed partial class SqliteTaskStore : ITaskStore
         lock (_gate)
         {
             if (_disposed) throw new ObjectDisposedException(nameof(SqliteTaskStore));
-            long started = _tracer.IsEnabled ? Stopwatch.GetTimestamp() : 0;
-            Stopwatch? busyClock = null;
+            long started = Stopwatch.GetTimestamp();
             int retries = 0;
             while (true)
             {
@@ -149,14 +150,13 @@ public sealed partial class SqliteTaskStore : ITaskStore
                             throw;
                         }
                     }
-                    if (started != 0) EmitTiming(operation, started);
+                    if (_tracer.IsEnabled) EmitTiming(operation, started);
                     return result;
                 }
                 catch (SqliteException ex) when (SqliteErrors.IsBusy(ex))
                 {
-                    busyClock ??= Stopwatch.StartNew();
                     retries++;
-                    if (busyClock.Elapsed >= _options.BusyTimeout) throw SqliteErrors.BusyTimeout(DatabasePath, operation, _options.BusyTimeout, retries, ex);
+                    if (Stopwatch.GetTimestamp() - started >= _busyTimeoutTicks) throw SqliteErrors.BusyTimeout(DatabasePath, operation, _options.BusyTimeout, retries, ex);
                     _tracer.Emit(TraceEventKind.BusyRetry, 0, 0, 0, retries);
                     Thread.Sleep(BusyBackoffMs(retries));
                 }
@@ -216,6 +216,14 @@ public sealed partial class SqliteTaskStore : ITaskStore
         foreach (PreparedStatement statement in _prepared) statement.Dispose();
         _prepared.Clear();
     }
+
+    /// <summary>The value of a PRAGMA on this store's connection (for tests and diagnostics).</summary>
+    internal object? PragmaValue(string name) => Run("pragma", TxMode.None, name, static (s, n) =>
+    {
+        using SqliteCommand command = s._connection.CreateCommand();
+        command.CommandText = "PRAGMA " + n;
+        return command.ExecuteScalar();
+    }, CancellationToken.None);
 
     private static object DbValue(object? value) => value ?? DBNull.Value;
 
