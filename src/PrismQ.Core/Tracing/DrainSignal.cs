@@ -19,5 +19,8 @@ internal sealed class DrainSignal : IDisposable
     /// <summary>Drain: sleeps until woken or the interval passes.</summary>
     public void Wait(TimeSpan interval) => _event.Wait(interval);
 
+    /// <summary>True while a wake is pending (tests).</summary>
+    public bool IsSet => _event.IsSet;
+
     public void Dispose() => _event.Dispose();
 }
