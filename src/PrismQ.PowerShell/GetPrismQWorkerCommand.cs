@@ -15,7 +15,7 @@ public sealed class GetPrismQWorkerCommand : PrismQCmdlet
     {
         Terminating(null, () =>
         {
-            foreach (WorkerRecord record in QueueCore.Workers(Store, CancelToken))
+            foreach (global::PrismQ.WorkerInfo record in QueueCore.Workers(Store, CancelToken))
                 WriteTyped(TaskInfoMapper.ToWorkerInfo(record), WorkerInfo.PSTypeName);
         });
     }

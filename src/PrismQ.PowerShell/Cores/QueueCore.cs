@@ -36,7 +36,7 @@ internal static class QueueCore
         return new QueueStats { Name = name, Paused = paused };
     }
 
-    /// <summary>Every registered worker.</summary>
-    public static IReadOnlyList<WorkerRecord> Workers(ITaskStore store, CancellationToken cancellationToken) =>
-        store.ListWorkersAsync(cancellationToken).GetAwaiter().GetResult();
+    /// <summary>Every registered worker, with its state judged by the age of its last heartbeat.</summary>
+    public static IReadOnlyList<global::PrismQ.WorkerInfo> Workers(ITaskStore store, CancellationToken cancellationToken) =>
+        WorkerRegistry.ListAsync(store, cancellationToken: cancellationToken).GetAwaiter().GetResult();
 }

@@ -45,6 +45,14 @@ internal static class TaskInfoMapper
         Paused = stats.Paused,
     };
 
+    public static WorkerInfo ToWorkerInfo(global::PrismQ.WorkerInfo worker)
+    {
+        WorkerInfo info = ToWorkerInfo(worker.Record);
+        info.State = worker.State;
+        info.HeartbeatAge = worker.HeartbeatAge;
+        return info;
+    }
+
     public static WorkerInfo ToWorkerInfo(WorkerRecord record)
     {
         var queues = new string[record.Queues.Count];

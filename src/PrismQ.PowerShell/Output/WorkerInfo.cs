@@ -26,6 +26,12 @@ public sealed class WorkerInfo
     /// <summary>Its last heartbeat (local time).</summary>
     public DateTime LastHeartbeatAt { get; set; }
 
+    /// <summary>Alive, or Dead when its last heartbeat is older than the stale threshold (30 s).</summary>
+    public WorkerState State { get; set; }
+
+    /// <summary>How long ago its last heartbeat was.</summary>
+    public TimeSpan HeartbeatAge { get; set; }
+
     /// <summary>The tasks it was running at its last heartbeat.</summary>
     public long[] CurrentTaskIds { get; set; } = Array.Empty<long>();
 
