@@ -136,6 +136,14 @@ Describe 'Adding and getting tasks' {
         (Get-PrismQTask -Database $db -Status Running | Measure-Object).Count | Should -Be 0
     }
 
+    It 'completes -Queue and -Type from the database' {
+        Add-PrismQTask -Database $db -Type resize-image -Queue images | Out-Null
+        $line = "Get-PrismQTask -Database '$db' -Queue im"
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Contain 'images'
+        $line = "Add-PrismQTask -Database '$db' -Type res"
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Contain 'resize-image'
+    }
+
     It 'formats tasks with the PrismQ table view' {
         Add-PrismQTask -Database $db -Type fmt | Out-Null
         $text = Get-PrismQTask -Database $db | Format-Table | Out-String
