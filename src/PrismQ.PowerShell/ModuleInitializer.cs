@@ -5,16 +5,16 @@ using PrismQ.PowerShell.Cores;
 namespace PrismQ.PowerShell;
 
 /// <summary>
-/// Runs when the module is imported (binds the shipped native SQLite, see <c>EngineLoader</c>) and when it is removed (closes the
+/// Runs when the module is imported (makes sure the engine loader is installed) and when it is removed (closes the
 /// session's open databases).
 /// </summary>
 public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssemblyCleanup
 {
-    /// <summary>Installs the resolvers that load the engine and native SQLite from the module folder.</summary>
+    /// <summary>Makes sure the engine loader is installed (the assembly's module initializer has normally done it already).</summary>
     public void OnImport()
     {
         string folder = Path.GetDirectoryName(typeof(ModuleInitializer).Assembly.Location) ?? ".";
-        EngineLoader.Install(folder);
+        EngineLoader.Install(Path.Combine(folder, EngineLoader.EngineFolderName));
     }
 
     /// <summary>Closes every store the session opened.</summary>

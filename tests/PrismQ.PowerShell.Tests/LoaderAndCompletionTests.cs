@@ -23,14 +23,18 @@ public sealed class LoaderAndCompletionTests
     public void The_build_lays_out_an_importable_module_with_native_sqlite_for_six_platforms()
     {
         string bin = Path.Combine(RepoPaths.Root, "module", "bin");
+        string engine = Path.Combine(bin, EngineLoader.EngineFolderName);
         foreach (string rid in new[] { "win-x64", "win-arm64", "linux-x64", "linux-arm64", "osx-x64", "osx-arm64" })
-            Assert.True(File.Exists(EngineLoader.NativePath(bin, rid)), $"missing native SQLite for {rid}");
-        foreach (string dll in new[] { "PrismQ.PowerShell.dll", "PrismQ.Core.dll", "Microsoft.Data.Sqlite.dll", "SQLitePCLRaw.provider.e_sqlite3.dll", "System.Text.Json.dll" })
-            Assert.True(File.Exists(Path.Combine(bin, dll)), $"missing {dll}");
-        Assert.False(File.Exists(Path.Combine(bin, "System.Management.Automation.dll")), "PowerShell's own assembly must not ship");
-        Assert.Equal(Path.Combine(bin, "PrismQ.Core.dll"), EngineLoader.AssemblyPath(bin, new AssemblyName("PrismQ.Core, Version=9.9.9.9")));
-        Assert.Null(EngineLoader.AssemblyPath(bin, new AssemblyName("Not.Shipped")));
-        Assert.True(File.Exists(EngineLoader.CurrentNativePath(bin)));
+            Assert.True(File.Exists(EngineLoader.NativePath(engine, rid)), $"missing native SQLite for {rid}");
+        Assert.True(File.Exists(Path.Combine(bin, "PrismQ.PowerShell.dll")));
+        Assert.Single(Directory.GetFiles(bin, "*.dll"));
+        foreach (string dll in new[] { "PrismQ.Core.dll", "Microsoft.Data.Sqlite.dll", "SQLitePCLRaw.provider.e_sqlite3.dll", "System.Text.Json.dll", "Microsoft.Bcl.TimeProvider.dll" })
+            Assert.True(File.Exists(Path.Combine(engine, dll)), $"missing {dll}");
+        Assert.False(File.Exists(Path.Combine(engine, "System.Management.Automation.dll")), "PowerShell's own assembly must not ship");
+        Assert.False(Directory.Exists(Path.Combine(bin, "runtimes")), "native files belong to the engine folder");
+        Assert.Equal(Path.Combine(engine, "PrismQ.Core.dll"), EngineLoader.AssemblyPath(engine, new AssemblyName("PrismQ.Core, Version=9.9.9.9")));
+        Assert.Null(EngineLoader.AssemblyPath(engine, new AssemblyName("Not.Shipped")));
+        Assert.True(File.Exists(EngineLoader.CurrentNativePath(engine)));
     }
 
     [Fact]

@@ -6,24 +6,28 @@ using System.Runtime.InteropServices;
 namespace PrismQ.PowerShell.Cores;
 
 /// <summary>
-/// Makes the module load what it ships, deterministically, at import. The module folder (<c>module/bin</c>) holds the
-/// cmdlet assembly, the engine (PrismQ.Core) and its managed dependencies side by side, and the native SQLite library
-/// of every supported platform under <c>runtimes/&lt;rid&gt;/native</c> (win-x64, win-arm64, linux-x64, linux-arm64,
-/// osx-x64, osx-arm64).
+/// Makes the module load what it ships, deterministically, before anything else of it runs (from the assembly's module
+/// initializer, see <c>ModuleBootstrap</c>). The cmdlet assembly sits in <c>module/bin</c>; the engine (PrismQ.Core)
+/// and all its managed dependencies sit apart in <c>module/bin/engine</c>, with the native SQLite of every supported
+/// platform under <c>engine/runtimes/&lt;rid&gt;/native</c> (win-x64, win-arm64, linux-x64, linux-arm64, osx-x64, osx-arm64).
 /// <list type="bullet">
-/// <item>PowerShell 7 (.NET): when <c>SQLitePCLRaw.provider.e_sqlite3</c> loads, its <c>DllImport("e_sqlite3")</c> is bound
-/// to the shipped file of the current platform with <c>NativeLibrary.SetDllImportResolver</c> (reached by reflection:
-/// this assembly targets netstandard2.0). If another module already bound that assembly, its binding stays.</item>
+/// <item>PowerShell 7 (.NET): the engine and its dependencies load into their own AssemblyLoadContext
+/// (<see cref="EngineContext"/>), reached from the default context's <c>Resolving</c> event when the cmdlet assembly first
+/// needs the engine; inside it, every assembly the engine folder ships comes from there, whatever the rest of the process
+/// has loaded, and <c>e_sqlite3</c> binds to the shipped native file of the current platform.</item>
 /// <item>Windows PowerShell 5.1 (.NET Framework): an <c>AppDomain.AssemblyResolve</c> handler answers any request for an
-/// assembly the module ships with the shipped file, whatever version was asked for (this replaces the binding redirects
-/// System.Text.Json and System.Memory would need), and <c>e_sqlite3.dll</c> for the process architecture is loaded by full
-/// path with <c>LoadLibrary</c>, so the provider's <c>DllImport</c> finds that module already loaded.</item>
+/// assembly the engine folder ships with the shipped file, whatever version was asked for (this replaces the binding
+/// redirects System.Text.Json and System.Memory would need), and <c>e_sqlite3.dll</c> for the process architecture is
+/// loaded by full path with <c>LoadLibrary</c> first, so the provider's <c>DllImport</c> finds that module already loaded.
+/// .NET Framework has one load context per AppDomain: an assembly another module loaded first under the same identity
+/// is shared there.</item>
 /// </list>
-/// Not done: loading the engine into its own AssemblyLoadContext on PowerShell 7 (the two-assembly split); a module that
-/// loaded another version of Microsoft.Data.Sqlite first can still conflict there (docs/cmdlets/about and README say so).
 /// </summary>
 internal static class EngineLoader
 {
+    /// <summary>The folder, beside the cmdlet assembly, that holds the engine and its dependencies.</summary>
+    public const string EngineFolderName = "engine";
+
     private static readonly object Gate = new();
     private static string? _folder;
 
@@ -70,12 +74,18 @@ internal static class EngineLoader
     /// <summary>True on .NET (PowerShell 7), false on .NET Framework (Windows PowerShell 5.1).</summary>
     public static bool IsCoreClr => !RuntimeInformation.FrameworkDescription.StartsWith(".NET Framework", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>Installs the resolvers for <paramref name="folder"/> (once per process; later calls do nothing).</summary>
+    /// <summary>The engine's own load context on .NET, once installed.</summary>
+    public static EngineContext? Context { get; private set; }
+
+    /// <summary>
+    /// Installs the resolvers for the engine folder (once per process; later calls, and a folder that does not exist,
+    /// do nothing: the assembly is then used outside the module layout, as in tests).
+    /// </summary>
     public static void Install(string folder)
     {
         lock (Gate)
         {
-            if (_folder is not null) return;
+            if (_folder is not null || !Directory.Exists(folder)) return;
             _folder = folder;
             if (IsCoreClr) InstallCoreClr();
             else InstallNetFramework();
@@ -104,55 +114,27 @@ internal static class EngineLoader
         }
     }
 
-    // .NET Core APIs reached by reflection (this assembly targets netstandard2.0).
+    // .NET APIs reached by reflection (this assembly targets netstandard2.0).
     private static void InstallCoreClr()
     {
-        AppDomain.CurrentDomain.AssemblyLoad += (_, args) =>
-        {
-            if (IsProvider(args.LoadedAssembly)) BindNative(args.LoadedAssembly);
-        };
-        foreach (Assembly loaded in AppDomain.CurrentDomain.GetAssemblies())
-            if (IsProvider(loaded)) BindNative(loaded);
+        EngineContext context = EngineContext.Create(_folder!);
+        Context = context;
+        Type alc = context.Context.GetType().BaseType!;
+        object defaultContext = alc.GetProperty("Default", BindingFlags.Public | BindingFlags.Static)!.GetValue(null)!;
+        EventInfo resolving = alc.GetEvent("Resolving")!;
+        var resolver = new DefaultContextResolver(context);
+        Delegate callback = Delegate.CreateDelegate(resolving.EventHandlerType!, resolver, typeof(DefaultContextResolver).GetMethod(nameof(DefaultContextResolver.Resolve))!);
+        resolving.AddEventHandler(defaultContext, callback);
     }
 
-    private static bool IsProvider(Assembly assembly) =>
-        string.Equals(assembly.GetName().Name, "SQLitePCLRaw.provider.e_sqlite3", StringComparison.OrdinalIgnoreCase);
-
-    private static void BindNative(Assembly provider)
+    /// <summary>Bound (by parameter contravariance) to <c>Func&lt;AssemblyLoadContext, AssemblyName, Assembly?&gt;</c>.</summary>
+    internal sealed class DefaultContextResolver
     {
-        string? rid = CurrentRid();
-        if (rid is null) return;
-        string native = NativePath(_folder!, rid);
-        if (!File.Exists(native)) return;
-        Type? nativeLibrary = Type.GetType("System.Runtime.InteropServices.NativeLibrary, System.Runtime.InteropServices");
-        Type? resolverType = Type.GetType("System.Runtime.InteropServices.DllImportResolver, System.Runtime.InteropServices");
-        if (nativeLibrary is null || resolverType is null) return;
-        var resolver = new NativeResolver(native, nativeLibrary);
-        Delegate callback = Delegate.CreateDelegate(resolverType, resolver, typeof(NativeResolver).GetMethod(nameof(NativeResolver.Resolve))!);
-        try
-        {
-            nativeLibrary.GetMethod("SetDllImportResolver")!.Invoke(null, new object[] { provider, callback });
-        }
-        catch (TargetInvocationException ex) when (ex.InnerException is InvalidOperationException)
-        {
-            // Another module bound this assembly's native library first: its binding stays.
-        }
-    }
+        private readonly EngineContext _context;
 
-    /// <summary>Resolves <c>e_sqlite3</c> to the shipped file; any other library to the default probing.</summary>
-    internal sealed class NativeResolver
-    {
-        private readonly string _path;
-        private readonly MethodInfo _load;
+        public DefaultContextResolver(EngineContext context) => _context = context;
 
-        public NativeResolver(string path, Type nativeLibrary)
-        {
-            _path = path;
-            _load = nativeLibrary.GetMethod("Load", new[] { typeof(string) })!;
-        }
-
-        public IntPtr Resolve(string libraryName, Assembly assembly, DllImportSearchPath? searchPath) =>
-            libraryName == "e_sqlite3" ? (IntPtr)_load.Invoke(null, new object[] { _path })! : IntPtr.Zero;
+        public Assembly? Resolve(object requestingContext, AssemblyName name) => _context.Resolve(name);
     }
 
     private static class WindowsNative
