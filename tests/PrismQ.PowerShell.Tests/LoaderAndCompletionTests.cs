@@ -1,4 +1,5 @@
 using System.IO;
+using System.Linq;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using PrismQ.PowerShell.Cores;
@@ -26,13 +27,12 @@ public sealed class LoaderAndCompletionTests
         string engine = Path.Combine(bin, EngineLoader.EngineFolderName);
         foreach (string rid in new[] { "win-x64", "win-arm64", "linux-x64", "linux-arm64", "osx-x64", "osx-arm64" })
             Assert.True(File.Exists(EngineLoader.NativePath(engine, rid)), $"missing native SQLite for {rid}");
-        Assert.True(File.Exists(Path.Combine(bin, "PrismQ.PowerShell.dll")));
-        Assert.Single(Directory.GetFiles(bin, "*.dll"));
-        foreach (string dll in new[] { "PrismQ.Core.dll", "Microsoft.Data.Sqlite.dll", "SQLitePCLRaw.provider.e_sqlite3.dll", "System.Text.Json.dll", "Microsoft.Bcl.TimeProvider.dll" })
+        Assert.Equal(new[] { "PrismQ.Core.dll", "PrismQ.PowerShell.dll" }, Directory.GetFiles(bin, "*.dll").Select(Path.GetFileName).OrderBy(n => n));
+        foreach (string dll in new[] { "Microsoft.Data.Sqlite.dll", "SQLitePCLRaw.provider.e_sqlite3.dll", "System.Text.Json.dll", "Microsoft.Bcl.TimeProvider.dll" })
             Assert.True(File.Exists(Path.Combine(engine, dll)), $"missing {dll}");
         Assert.False(File.Exists(Path.Combine(engine, "System.Management.Automation.dll")), "PowerShell's own assembly must not ship");
         Assert.False(Directory.Exists(Path.Combine(bin, "runtimes")), "native files belong to the engine folder");
-        Assert.Equal(Path.Combine(engine, "PrismQ.Core.dll"), EngineLoader.AssemblyPath(engine, new AssemblyName("PrismQ.Core, Version=9.9.9.9")));
+        Assert.Equal(Path.Combine(engine, "Microsoft.Data.Sqlite.dll"), EngineLoader.AssemblyPath(engine, new AssemblyName("Microsoft.Data.Sqlite, Version=9.9.9.9")));
         Assert.Null(EngineLoader.AssemblyPath(engine, new AssemblyName("Not.Shipped")));
         Assert.True(File.Exists(EngineLoader.CurrentNativePath(engine)));
     }

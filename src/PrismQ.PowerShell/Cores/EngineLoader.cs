@@ -6,21 +6,24 @@ using System.Runtime.InteropServices;
 namespace PrismQ.PowerShell.Cores;
 
 /// <summary>
-/// Makes the module load what it ships, deterministically, before anything else of it runs (from the assembly's module
-/// initializer, see <c>ModuleBootstrap</c>). The cmdlet assembly sits in <c>module/bin</c>; the engine (PrismQ.Core)
-/// and all its managed dependencies sit apart in <c>module/bin/engine</c>, with the native SQLite of every supported
-/// platform under <c>engine/runtimes/&lt;rid&gt;/native</c> (win-x64, win-arm64, linux-x64, linux-arm64, osx-x64, osx-arm64).
+/// Makes the module load what it ships, deterministically. The cmdlet assembly and the engine (PrismQ.Core) sit in
+/// <c>module/bin</c>, where PowerShell's own probing finds the engine while it reflects over the cmdlets at import;
+/// every third-party dependency (Microsoft.Data.Sqlite, SQLitePCLRaw, System.Text.Json, ...) sits apart in
+/// <c>module/bin/engine</c>, with the native SQLite of every supported platform under
+/// <c>engine/runtimes/&lt;rid&gt;/native</c> (win-x64, win-arm64, linux-x64, linux-arm64, osx-x64, osx-arm64), where
+/// nothing but this loader looks. The loader is installed by the assembly's module initializer (<c>ModuleBootstrap</c>)
+/// and again, idempotently, by <c>IModuleAssemblyInitializer.OnImport</c>; both run before the engine first needs a
+/// dependency (at the first database use).
 /// <list type="bullet">
-/// <item>PowerShell 7 (.NET): the engine and its dependencies load into their own AssemblyLoadContext
-/// (<see cref="EngineContext"/>), reached from the default context's <c>Resolving</c> event when the cmdlet assembly first
-/// needs the engine; inside it, every assembly the engine folder ships comes from there, whatever the rest of the process
-/// has loaded, and <c>e_sqlite3</c> binds to the shipped native file of the current platform.</item>
+/// <item>PowerShell 7 (.NET): a dependency the engine asks for and the default context cannot supply (absent, or an
+/// older version another module loaded) comes from the engine folder into the module's own AssemblyLoadContext
+/// (<see cref="EngineContext"/>), where every shipped assembly comes from that folder and <c>e_sqlite3</c> binds to the
+/// shipped native file of the current platform. A dependency another module loaded first at the same or a higher
+/// version is shared (it satisfies the engine's reference).</item>
 /// <item>Windows PowerShell 5.1 (.NET Framework): an <c>AppDomain.AssemblyResolve</c> handler answers any request for an
 /// assembly the engine folder ships with the shipped file, whatever version was asked for (this replaces the binding
 /// redirects System.Text.Json and System.Memory would need), and <c>e_sqlite3.dll</c> for the process architecture is
-/// loaded by full path with <c>LoadLibrary</c> first, so the provider's <c>DllImport</c> finds that module already loaded.
-/// .NET Framework has one load context per AppDomain: an assembly another module loaded first under the same identity
-/// is shared there.</item>
+/// loaded by full path with <c>LoadLibrary</c> first, so the provider's <c>DllImport</c> finds that module already loaded.</item>
 /// </list>
 /// </summary>
 internal static class EngineLoader

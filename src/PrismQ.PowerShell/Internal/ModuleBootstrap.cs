@@ -5,13 +5,12 @@ using PrismQ.PowerShell.Cores;
 namespace PrismQ.PowerShell;
 
 /// <summary>
-/// Runs when this assembly is first touched, before PowerShell reflects over its types at import (which already needs the
-/// engine's types, such as <c>TaskStatus</c>), so that the engine resolves from the module's <c>engine</c> folder from the
-/// very first load. See <see cref="EngineLoader"/>.
+/// Runs when code of this assembly first runs (before any cmdlet or <c>OnImport</c>), installing the loader of the
+/// engine's dependencies. See <see cref="EngineLoader"/>.
 /// </summary>
 internal static class ModuleBootstrap
 {
-#pragma warning disable CA2255 // A module initializer is exactly what a binary module's loader needs: it must run before type scanning.
+#pragma warning disable CA2255 // The loader must be in place before any code of the module runs.
     [ModuleInitializer]
 #pragma warning restore CA2255
     internal static void Initialize()
