@@ -12,26 +12,47 @@ public sealed class WorkersLeaseTests
     [Fact]
     public async Task Heartbeats_keep_a_long_handler_s_lease_alive()
     {
-        using var db = new WorkersTestDb();
+        // One manual clock for the store and the worker: the handler runs for three lease durations of clock time,
+        // and the expired-lease reclaim (which the worker itself runs) never finds the lease expired.
+        var clock = new WorkersManualClock();
+        using var db = new WorkersTestDb(clock: clock);
         long id = await db.EnqueueAsync("long");
         var tracer = new CountingTraceEmitter();
+        var finish = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var started = new ManualResetEventSlim();
         var worker = new Worker(db.Store, new WorkerOptions
         {
             MaxTasks = 1,
-            LeaseDuration = TimeSpan.FromSeconds(1),
+            LeaseDuration = TimeSpan.FromSeconds(10),
             HeartbeatFraction = 0.2,
+            TimeProvider = clock,
             Tracer = tracer,
-            Handlers =
-            {
-                ["long"] = async (ctx, ct) =>
-                {
-                    // Run until six heartbeats (one per 200 ms) have extended the lease: longer than the 1 s lease itself.
-                    while (tracer.Count(TraceEventKind.LeaseExtended) < 6) await Task.Delay(20, ct);
-                    return null;
-                },
-            },
+            Handlers = { ["long"] = async (ctx, ct) => { started.Set(); await finish.Task; return null; } },
         });
-        WorkerRunSummary summary = await worker.RunAsync().Within();
+        Task<WorkerRunSummary> run = worker.RunAsync();
+        started.Within();
+        for (int beat = 1; beat <= 15; beat++)
+        {
+            clock.Advance(TimeSpan.FromSeconds(2));
+            TimeSpan extra = TimeSpan.Zero;
+            await WorkersTestDb.Until(() =>
+            {
+                if (tracer.Count(TraceEventKind.LeaseExtended) >= beat) return Task.FromResult(true);
+                // The heartbeat loop may have armed its next timer just after the advance: nudge the clock (well inside the lease).
+                if (extra < TimeSpan.FromSeconds(4))
+                {
+                    extra += TimeSpan.FromMilliseconds(100);
+                    clock.Advance(TimeSpan.FromMilliseconds(100));
+                }
+                return Task.FromResult(false);
+            }, "heartbeat " + beat);
+            // The lease stays well ahead of the clock (10 s from the last heartbeat; nudges add at most 4 s).
+            DateTimeOffset expiry = (await db.GetAsync(id)).LeaseExpiresAt!.Value;
+            Assert.True(expiry > clock.GetUtcNow() + TimeSpan.FromSeconds(5), $"lease expires {expiry}, clock {clock.GetUtcNow()}");
+        }
+        finish.SetResult(true);
+        WorkerRunSummary summary = await run.Within();
+
         Assert.Equal(1, summary.Succeeded);
         Assert.Equal(0, summary.LeasesLost);
         TaskRecord task = await db.GetAsync(id);
@@ -152,7 +173,7 @@ public sealed class WorkersLeaseTests
     public void Progress_percent_out_of_range_is_refused()
     {
         var throttle = new Workers.ProgressThrottle(null!, 1, LeaseToken.NewToken(), TimeSpan.Zero, TimeProvider.System, (_, _) => { });
-        var context = new TaskContext(new TaskRecord { Id = 1, Attempts = 1 }, LeaseToken.NewToken(), "w", CancellationToken.None, throttle, Tracing.NullTraceEmitter.Instance, 0);
+        var context = new TaskContext(new TaskRecord { Id = 1, Attempts = 1 }, LeaseToken.NewToken(), "w", CancellationToken.None, throttle, PrismQ.Tracing.NullTraceEmitter.Instance, 0);
         var error = Assert.Throws<PrismQException>(() => context.ReportProgress(101));
         Assert.Equal(PrismQErrorCode.InvalidArgument, error.Code);
         Assert.Contains("101", error.Message);

@@ -22,11 +22,14 @@ public sealed class WorkersMaintenanceTests
         long batches = 0;
         long maxWalDuringReader = 0;
         using var writerDone = new CancellationTokenSource();
+        using var readerHolding = new SemaphoreSlim(0);
 
         Task writer = Task.Run(async () =>
         {
             for (int b = 0; b < 60; b++)
             {
+                // Batches 0, 20 and 40 start only once the reader holds its snapshot.
+                if (b % 20 == 0 && !await readerHolding.WaitAsync(WorkersTestDb.Patience)) throw new TimeoutException("reader");
                 await db.Store.EnqueueManyAsync(Enumerable.Range(0, 200).Select(_ => new EnqueueRequest("w", payload)));
                 Interlocked.Increment(ref batches);
             }
@@ -35,6 +38,7 @@ public sealed class WorkersMaintenanceTests
         Task reader = Task.Run(() =>
         {
             // Three times, hold a read transaction while the writer commits 15 batches (about 3 MiB of WAL).
+            // The writer waits for each round's snapshot before its batches 0, 20 and 40.
             for (int round = 0; round < 3; round++)
             {
                 using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = db.DbPath, Pooling = false }.ToString());
@@ -46,7 +50,8 @@ public sealed class WorkersMaintenanceTests
                     count.CommandText = "SELECT COUNT(*) FROM tasks";
                     count.ExecuteScalar();
                 }
-                long until = Interlocked.Read(ref batches) + 15;
+                readerHolding.Release();
+                long until = 20 * round + 15;
                 while (Interlocked.Read(ref batches) < until && !writerDone.IsCancellationRequested)
                 {
                     long size = maintenance.WalSizeBytes();
@@ -126,7 +131,9 @@ public sealed class WorkersMaintenanceTests
         {
             Concurrency = 4,
             MaxTasks = 3000,
-            Handlers = { ["b"] = (c, t) => { if (Interlocked.Increment(ref done) == 1000) halfway.Set(); return Task.FromResult<string?>(null); } },
+            Handlers = { ["b"] = (c, t) => Task.FromResult<string?>(null) },
+            // Counted once the completion is stored, so the backup below sees at least 1,000 succeeded tasks.
+            AttemptEnded = end => { if (Interlocked.Increment(ref done) == 1000) halfway.Set(); },
         });
         Task<WorkerRunSummary> run = worker.RunAsync();
         halfway.Within();
