@@ -89,9 +89,10 @@ Describe 'Adding and getting tasks' {
     }
 
     It 'takes other objects by their properties' {
-        $task = Get-Item -Path $PSHOME | Add-PrismQTask -Database $db -Type dir
-        $task.Payload.Name | Should -Be (Split-Path -Leaf $PSHOME)
-        $task.PayloadJson | Should -Match '"FullName"'
+        $task = [version]'1.2.3.4' | Add-PrismQTask -Database $db -Type version
+        $task.Payload.Major | Should -Be 1
+        $task.Payload.Revision | Should -Be 4
+        $task.PayloadJson | Should -Match '"Minor":2'
     }
 
     It 'sets queue, priority, delay, attempts and idempotency key' {
