@@ -12,7 +12,6 @@ internal static class Program
 {
     private static int Main(string[] args)
     {
-        if (args.Length > 0 && args[0] == "worker") return WorkerMode.Run(args);
         ITestHostCommand[] commands = typeof(Program).Assembly.GetTypes()
             .Where(t => !t.IsAbstract && typeof(ITestHostCommand).IsAssignableFrom(t))
             .Select(t => (ITestHostCommand)Activator.CreateInstance(t)!)
