@@ -22,7 +22,8 @@ public sealed class WorkersRegistryTests
         {
             Queues = new[] { "default", "other" },
             MaxTasks = 1,
-            LeaseDuration = TimeSpan.FromSeconds(1),
+            LeaseDuration = TimeSpan.FromSeconds(30), // a lease that cannot expire under load;
+            HeartbeatFraction = 0.01,                  // heartbeats every 300 ms all the same
             Handlers = { ["t"] = async (c, t) => { await release.Task; return null; } },
         });
         Task<WorkerRunSummary> run = worker.RunAsync();
