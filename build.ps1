@@ -55,6 +55,10 @@ function Invoke-Test {
     $config.Run.Path = Join-Path $root 'tests'
     $config.Run.PassThru = $true
     $config.Output.Verbosity = 'Detailed'
+    # The tests must behave as under a plain Invoke-Pester: not under this script's strict mode and
+    # ErrorActionPreference 'Stop' (both would reach the test scripts through PowerShell's dynamic scoping).
+    Set-StrictMode -Off
+    $ErrorActionPreference = 'Continue'
     $result = Invoke-Pester -Configuration $config
     if ($result.FailedCount -gt 0) { throw "$($result.FailedCount) Pester test(s) failed." }
 }

@@ -1,6 +1,9 @@
 #Requires -Version 5.1
 # Pester 5 tests of the PrismQ module: run with ./build.ps1 -Task Test (after a build), or Invoke-Pester ./tests.
 # Every test uses its own temporary database.
+# Should -Throw -ErrorId matches the whole FullyQualifiedErrorId with -like, and a binary cmdlet's id is
+# '<ErrorId>,<cmdlet class>' (for example 'PrismQ.TaskNotFound,PrismQ.PowerShell.GetPrismQTaskCommand'): so the
+# patterns below end in ',*'.
 
 BeforeAll {
     $script:Manifest = Join-Path (Split-Path -Parent $PSScriptRoot) 'PrismQ.psd1'
@@ -14,9 +17,16 @@ BeforeAll {
     }
 
     # Starts this PowerShell (pwsh or powershell.exe) on a command; -EncodedCommand avoids any quoting trouble.
+    # Process.Start rather than Start-Process -PassThru: the Process object then owns the process handle, so ExitCode
+    # can be read after the exit (on Windows, Start-Process -PassThru gives a Process whose ExitCode can stay empty).
     function Start-ChildPowerShell([string] $Command) {
         $encoded = [Convert]::ToBase64String([System.Text.Encoding]::Unicode.GetBytes($Command))
-        Start-Process -FilePath $script:Exe -ArgumentList @('-NoProfile', '-NonInteractive', '-EncodedCommand', $encoded) -PassThru
+        $start = New-Object System.Diagnostics.ProcessStartInfo
+        $start.FileName = $script:Exe
+        $start.Arguments = '-NoProfile -NonInteractive -EncodedCommand ' + $encoded
+        $start.UseShellExecute = $false
+        $start.CreateNoWindow = $true
+        [System.Diagnostics.Process]::Start($start)
     }
 }
 
@@ -114,12 +124,12 @@ Describe 'Adding and getting tasks' {
     }
 
     It 'stops on a bad parameter with a terminating error' {
-        { Add-PrismQTask -Database $db -Type ('x' * 300) -ErrorAction Stop } | Should -Throw -ErrorId 'PrismQ.InvalidTaskType'
+        { Add-PrismQTask -Database $db -Type ('x' * 300) -ErrorAction Stop } | Should -Throw -ErrorId 'PrismQ.InvalidTaskType,*'
     }
 
     It 'stops on a file that is not a database' {
         Set-Content -Path $db -Value ('not a database ' * 20)
-        { Get-PrismQTask -Database $db -ErrorAction Stop } | Should -Throw -ErrorId 'PrismQ.'
+        { Get-PrismQTask -Database $db -ErrorAction Stop } | Should -Throw -ErrorId 'PrismQ.NotADatabase,*'
     }
 
     It 'reports an unknown id as a non-terminating TaskNotFound' {
@@ -184,6 +194,11 @@ Describe 'Changing tasks and queues' {
 
     It 'removes tasks by id and by status and age' {
         $tasks = 1..4 | Add-PrismQTask -Database $db -Type t
+        # -OlderThan 0 removes tasks created before now, at the store's millisecond resolution: wait until the clock
+        # has passed the newest task's creation (Windows PowerShell's clock may tick only every 15.6 ms).
+        $created = $tasks[3].CreatedAt
+        $deadline = (Get-Date).AddSeconds(10)
+        while ((Get-Date) -le $created.AddMilliseconds(2) -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 5 }
         $tasks[0] | Remove-PrismQTask -Database $db
         (Get-PrismQTask -Database $db | Measure-Object).Count | Should -Be 3
         Remove-PrismQTask -Database $db -Status Queued -OlderThan ([TimeSpan]::Zero) -WhatIf
@@ -316,6 +331,7 @@ Describe 'Start-PrismQWorker' {
         }
         finally {
             if (-not $child.HasExited) { $child.Kill() }
+            [void]$child.WaitForExit(10000)
         }
     }
 
@@ -338,7 +354,7 @@ Describe 'Traces, maintenance and backup' {
         ($events | Where-Object Kind -eq 'Fail') | Should -Not -BeNullOrEmpty
         ($events | Where-Object Kind -eq 'User').Message | Should -Match 'step one'
         (Get-PrismQTrace -Database $db -Kind Enqueue -First 1) | Should -HaveCount 1
-        { Get-PrismQTrace -Database $db -Kind NotAKind -ErrorAction Stop } | Should -Throw -ErrorId 'PrismQ.InvalidArgument'
+        { Get-PrismQTrace -Database $db -Kind NotAKind -ErrorAction Stop } | Should -Throw -ErrorId 'PrismQ.InvalidArgument,*'
 
         $file = Join-Path $script:TempRoot ([guid]::NewGuid().ToString('N') + '.json')
         $written = Export-PrismQTrace -Database $db -Path $file
@@ -361,7 +377,7 @@ Describe 'Traces, maintenance and backup' {
         Add-PrismQTask -Database $db -Type b | Out-Null
         $backup = Join-Path $script:TempRoot ([guid]::NewGuid().ToString('N') + '-backup.db')
         (Backup-PrismQDatabase -Database $db -Destination $backup).FullName | Should -Be $backup
-        { Backup-PrismQDatabase -Database $db -Destination $backup -ErrorAction Stop } | Should -Throw -ErrorId 'PrismQ.InvalidArgument'
+        { Backup-PrismQDatabase -Database $db -Destination $backup -ErrorAction Stop } | Should -Throw -ErrorId 'PrismQ.InvalidArgument,*'
         Backup-PrismQDatabase -Database $db -Destination $backup -Force | Should -Not -BeNullOrEmpty
         (Get-PrismQTask -Database $backup -Type b | Measure-Object).Count | Should -Be 1
     }

@@ -42,7 +42,25 @@ public abstract class PrismQCmdlet : PSCmdlet
     }
 
     /// <summary>The session's store for <see cref="DatabasePath"/>, opened on first use.</summary>
-    protected ITaskStore Store => StoreCache.Get(DatabasePath);
+    protected ITaskStore Store
+    {
+        get
+        {
+            WarnIfLoaderFailed();
+            return StoreCache.Get(DatabasePath);
+        }
+    }
+
+    private static int _loaderWarningShown;
+
+    // Once per process: the engine loader could not be installed at import (see EngineLoader.Install), so the engine's
+    // dependencies may come from elsewhere or not load at all; say why before the first database use.
+    private void WarnIfLoaderFailed()
+    {
+        Exception? error = EngineLoader.InstallError;
+        if (error is null || Interlocked.Exchange(ref _loaderWarningShown, 1) == 1) return;
+        WriteWarning($"PrismQ could not set up the loader of its engine's dependencies at import ({error.GetType().Name}: {error.Message}); opening the database may fail.");
+    }
 
     /// <inheritdoc />
     protected override void StopProcessing() => _stopping.Cancel();

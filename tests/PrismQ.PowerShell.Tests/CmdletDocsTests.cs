@@ -84,6 +84,29 @@ public sealed class CmdletDocsTests
             Assert.Contains("### " + (output.Assembly == CmdletMetadata.CmdletAssembly ? "PrismQ." + output.Name : output.FullName), Section(text, "OUTPUTS"));
     }
 
+    [Theory]
+    [MemberData(nameof(CmdletNames))]
+    public void The_syntax_shows_one_line_per_parameter_set_with_that_sets_parameters(string name)
+    {
+        CmdletMetadata cmdlet = Cmdlets.Single(c => c.Name == name);
+        string syntax = Section(File.ReadAllText(Path.Combine(Folder, name + ".md")).Replace("\r\n", "\n"), "SYNTAX");
+        string[] lines = syntax.Split('\n').Where(l => l.StartsWith(name + " ", StringComparison.Ordinal)).ToArray();
+        string[] sets = cmdlet.Parameters.Select(p => p.Set).Append(cmdlet.DefaultParameterSet ?? ParameterRow.AllSets)
+            .Where(s => s != ParameterRow.AllSets).Distinct().ToArray();
+        Assert.Equal(Math.Max(1, sets.Length), lines.Length);
+        foreach (string line in lines)
+        {
+            string[] shown = Regex.Matches(line.Substring(name.Length), @"-(\w+)").Select(m => m.Groups[1].Value).Where(p => p != "CommonParameters").ToArray();
+            string? set = sets.FirstOrDefault(s => cmdlet.Parameters.Any(p => p.Set == s && p.Mandatory && shown.Contains(p.Name)))
+                ?? cmdlet.DefaultParameterSet ?? sets.FirstOrDefault();
+            var expected = cmdlet.Parameters.Where(p => p.Set == ParameterRow.AllSets || p.Set == set).Select(p => p.Name).ToList();
+            if (cmdlet.SupportsShouldProcess) expected.AddRange(new[] { "WhatIf", "Confirm" });
+            Assert.Equal(expected.OrderBy(s => s, StringComparer.Ordinal), shown.OrderBy(s => s, StringComparer.Ordinal));
+            foreach (ParameterRow p in cmdlet.Parameters.Where(p => p.Type == "SwitchParameter"))
+                Assert.DoesNotContain("[[-" + p.Name + "]]", line); // a switch is never positional
+        }
+    }
+
     [Fact]
     public void The_about_topic_exists_and_names_every_cmdlet()
     {

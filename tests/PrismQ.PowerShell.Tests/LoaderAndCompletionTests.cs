@@ -38,6 +38,40 @@ public sealed class LoaderAndCompletionTests
     }
 
     [Fact]
+    public void The_module_ships_the_netstandard_engine_it_was_compiled_against()
+    {
+        // The net8.0 build of PrismQ.Core beside this netstandard2.0 cmdlet assembly fails at run time
+        // (MissingMethodException): module/bin must hold the netstandard2.0 pair, whatever built it last.
+        string bin = Path.Combine(RepoPaths.Root, "module", "bin");
+        Assert.Equal(".NETStandard,Version=v2.0", TargetFramework(Path.Combine(bin, "PrismQ.PowerShell.dll")));
+        Assert.Equal(".NETStandard,Version=v2.0", TargetFramework(Path.Combine(bin, "PrismQ.Core.dll")));
+        Assert.Equal(
+            AssemblyName.GetAssemblyName(Path.Combine(bin, "PrismQ.Core.dll")).Version,
+            typeof(EngineLoader).Assembly.GetReferencedAssemblies().Single(a => a.Name == "PrismQ.Core").Version);
+        Assert.False(File.Exists(Path.Combine(bin, EngineLoader.EngineFolderName, "PrismQ.Core.dll")));
+    }
+
+    private static string? TargetFramework(string path)
+    {
+        using var stream = File.OpenRead(path);
+        using var pe = new System.Reflection.PortableExecutable.PEReader(stream);
+        System.Reflection.Metadata.MetadataReader reader = System.Reflection.Metadata.PEReaderExtensions.GetMetadataReader(pe);
+        foreach (System.Reflection.Metadata.CustomAttributeHandle handle in reader.GetAssemblyDefinition().GetCustomAttributes())
+        {
+            System.Reflection.Metadata.CustomAttribute attribute = reader.GetCustomAttribute(handle);
+            if (attribute.Constructor.Kind != System.Reflection.Metadata.HandleKind.MemberReference) continue;
+            var constructor = reader.GetMemberReference((System.Reflection.Metadata.MemberReferenceHandle)attribute.Constructor);
+            var type = reader.GetTypeReference((System.Reflection.Metadata.TypeReferenceHandle)constructor.Parent);
+            if (reader.GetString(type.Name) != "TargetFrameworkAttribute") continue;
+            System.Reflection.Metadata.BlobReader blob = reader.GetBlobReader(attribute.Value);
+            blob.ReadUInt16(); // prolog
+            return blob.ReadSerializedString();
+        }
+
+        return null;
+    }
+
+    [Fact]
     public void Completion_matches_by_prefix_ignoring_case_and_quotes()
     {
         Assert.Equal(new[] { "Mail", "mail-eu" }, CompletionCore.Matching(new[] { "reports", "mail-eu", "Mail" }, "'ma"));

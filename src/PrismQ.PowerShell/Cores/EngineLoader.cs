@@ -84,16 +84,32 @@ internal static class EngineLoader
     /// Installs the resolvers for the engine folder (once per process; later calls, and a folder that does not exist,
     /// do nothing: the assembly is then used outside the module layout, as in tests).
     /// </summary>
+    /// <remarks>
+    /// Never throws: this runs in the assembly's module initializer, where an exception would make the whole cmdlet
+    /// assembly unusable (every later use fails with a TypeInitializationException, so Import-Module itself fails).
+    /// A failure is kept in <see cref="InstallError"/> and reported as a warning by the first cmdlet that opens a
+    /// database; the engine may still work then (with the dependencies PowerShell's own probing finds).
+    /// </remarks>
     public static void Install(string folder)
     {
         lock (Gate)
         {
-            if (_folder is not null || !Directory.Exists(folder)) return;
-            _folder = folder;
-            if (IsCoreClr) InstallCoreClr();
-            else InstallNetFramework();
+            try
+            {
+                if (_folder is not null || !Directory.Exists(folder)) return;
+                _folder = folder;
+                if (IsCoreClr) InstallCoreClr();
+                else InstallNetFramework();
+            }
+            catch (Exception ex)
+            {
+                InstallError = ex;
+            }
         }
     }
+
+    /// <summary>Why <see cref="Install"/> could not set up the loader, or null when it did (or had nothing to do).</summary>
+    public static Exception? InstallError { get; private set; }
 
     /// <summary>The native SQLite file the loader binds for this process, or null when the platform is not shipped.</summary>
     public static string? CurrentNativePath(string folder)
