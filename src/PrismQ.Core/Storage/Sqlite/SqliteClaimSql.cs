@@ -1,0 +1,60 @@
+namespace PrismQ.Storage.Sqlite;
+
+/// <summary>
+/// The SQL of a claim. Every statement walks one of the partial indexes on ready tasks (<c>WHERE status = 0</c>) in
+/// the strategy's order and stops after <c>$n</c> rows: none sorts the backlog (a test checks the query plans).
+/// </summary>
+internal static class SqliteClaimSql
+{
+    public const string SetRunning =
+        "UPDATE tasks SET status = 1, attempts = attempts + 1, lease_owner = $owner, lease_token = randomblob(16), " +
+        "lease_expires_at = $expires, started_at = $now, updated_at = $now, progress_percent = NULL, progress_message = NULL ";
+
+    /// <summary>The index order of a strategy (the order in which its ready tasks are claimed).</summary>
+    public static string IndexOrder(SchedulingStrategy strategy) => strategy switch
+    {
+        SchedulingStrategy.Lifo => "not_before DESC, id DESC",
+        SchedulingStrategy.Priority => "priority DESC, not_before, id",
+        SchedulingStrategy.WeightedRandom => "wr_key",
+        _ => "not_before, id",
+    };
+
+    /// <summary>
+    /// The index a strategy walks. Named with <c>INDEXED BY</c>: with statistics showing most tasks ready, SQLite's
+    /// planner may otherwise prefer the not-before range of the FIFO index and sort what it finds.
+    /// </summary>
+    public static string Index(SchedulingStrategy strategy) => strategy switch
+    {
+        SchedulingStrategy.Priority => "ix_tasks_ready_priority",
+        SchedulingStrategy.WeightedRandom => "ix_tasks_ready_weighted",
+        _ => "ix_tasks_ready_fifo",
+    };
+
+    /// <summary>The ready tasks of one queue in strategy order (the subquery of a single-queue claim, and a merge's candidates).</summary>
+    public static string ReadySelect(SchedulingStrategy strategy, string columns) =>
+        $"SELECT {columns} FROM tasks INDEXED BY {Index(strategy)} WHERE queue = $queue AND status = 0 AND not_before <= $now ORDER BY {IndexOrder(strategy)} LIMIT $n";
+
+    /// <summary>One queue: one statement.</summary>
+    public static string SingleQueue(SchedulingStrategy strategy) =>
+        SetRunning +
+        $"WHERE id IN (SELECT id FROM tasks INDEXED BY {Index(strategy)} WHERE queue = $queue AND status = 0 AND not_before <= $now " +
+        "AND NOT EXISTS (SELECT 1 FROM queues WHERE name = $queue AND paused = 1) " +
+        $"ORDER BY {IndexOrder(strategy)} LIMIT $n) RETURNING {TaskRows.Columns}";
+
+    /// <summary>Several queues: the chosen ids.</summary>
+    public const string ByIds = SetRunning + "WHERE id IN (SELECT value FROM json_each($ids)) AND status = 0 RETURNING " + TaskRows.Columns;
+
+    /// <summary>Aging: the next lower priority level that has queued tasks (one index seek).</summary>
+    public const string NextLevel =
+        "SELECT priority FROM tasks INDEXED BY ix_tasks_ready_priority WHERE queue = $queue AND status = 0 AND priority < $below ORDER BY priority DESC LIMIT 1";
+
+    /// <summary>Aging: the oldest ready tasks of one level.</summary>
+    public const string LevelHeads =
+        "SELECT id, priority, not_before, wr_key FROM tasks INDEXED BY ix_tasks_ready_priority WHERE queue = $queue AND status = 0 AND priority = $priority AND not_before <= $now " +
+        "ORDER BY not_before, id LIMIT $n";
+
+    /// <summary>Aging: the oldest queued task of the queue, for the bound on what aging can add.</summary>
+    public const string OldestQueued = "SELECT not_before FROM tasks INDEXED BY ix_tasks_ready_fifo WHERE queue = $queue AND status = 0 ORDER BY not_before LIMIT 1";
+
+    public const string CandidateColumns = "id, priority, not_before, wr_key";
+}

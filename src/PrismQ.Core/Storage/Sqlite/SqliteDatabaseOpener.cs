@@ -1,0 +1,220 @@
+using System;
+using System.IO;
+using System.Text;
+using Microsoft.Data.Sqlite;
+
+namespace PrismQ.Storage.Sqlite;
+
+/// <summary>
+/// Opens a database file: checks the path, creates missing folders, refuses what is not a (current) PrismQ
+/// database before writing anything, applies the PRAGMAs and migrates the schema.
+/// </summary>
+internal static class SqliteDatabaseOpener
+{
+    private static readonly byte[] SqliteHeader = Encoding.ASCII.GetBytes("SQLite format 3\0");
+
+    /// <summary>The SQLite busy handler's own wait before a statement reports busy (our jittered retry goes on above it).</summary>
+    public static TimeSpan SqliteBusyTimeout(QueueOptions options) =>
+        options.BusyTimeout < TimeSpan.FromSeconds(1) ? options.BusyTimeout : TimeSpan.FromSeconds(1);
+
+    /// <summary>The full path, after checking it and creating its folder. Throws <see cref="PrismQException"/>.</summary>
+    public static string ResolveAndCheckPath(string path)
+    {
+        string full;
+        try
+        {
+            full = Path.GetFullPath(path);
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException or System.Security.SecurityException)
+        {
+            throw new PrismQException(PrismQErrorCode.InvalidDatabasePath,
+                $"The database path '{path}' is not a valid path ({ex.Message}); it must be a file path.", "DatabasePath", path, ex);
+        }
+
+        if (NetworkPath.IsOnNetworkShare(full))
+            throw new PrismQException(PrismQErrorCode.InvalidDatabasePath,
+                $"The database path '{full}' is on a network share; SQLite's WAL mode needs a local disk (every process must share memory with the others), so PrismQ refuses it. Use a local path.",
+                "DatabasePath", full);
+
+        if (Directory.Exists(full))
+            throw new PrismQException(PrismQErrorCode.InvalidDatabasePath,
+                $"The database path '{full}' is a folder; it must name a file (for example '{Path.Combine(full, "queue.db")}').", "DatabasePath", full);
+
+        string? folder = Path.GetDirectoryName(full);
+        if (string.IsNullOrEmpty(folder))
+            throw new PrismQException(PrismQErrorCode.InvalidDatabasePath, $"The database path '{full}' has no folder; it must name a file in a folder.", "DatabasePath", full);
+
+        if (!Directory.Exists(folder))
+        {
+            try
+            {
+                Directory.CreateDirectory(folder);
+            }
+            catch (UnauthorizedAccessException ex)
+            {
+                throw new PrismQException(PrismQErrorCode.DatabaseNotWritable,
+                    $"The folder '{folder}' of the database '{full}' does not exist and cannot be created ({ex.Message}); its parent must be writable.", "DatabasePath", full, ex);
+            }
+            catch (IOException ex)
+            {
+                throw new PrismQException(PrismQErrorCode.InvalidDatabasePath,
+                    $"The folder '{folder}' of the database '{full}' does not exist and cannot be created ({ex.Message}); the path must lead through folders, not files.", "DatabasePath", full, ex);
+            }
+        }
+
+        if (File.Exists(full))
+        {
+            CheckHeader(full);
+            if ((File.GetAttributes(full) & FileAttributes.ReadOnly) != 0)
+                throw new PrismQException(PrismQErrorCode.DatabaseNotWritable,
+                    $"The database '{full}' is read-only; PrismQ writes to its database, so the file must be writable.", "DatabasePath", full);
+        }
+
+        return full;
+    }
+
+    /// <summary>Throws <see cref="PrismQErrorCode.NotADatabase"/> when a non-empty file does not start with the SQLite header.</summary>
+    private static void CheckHeader(string full)
+    {
+        var buffer = new byte[SqliteHeader.Length];
+        int read;
+        try
+        {
+            using var stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            if (stream.Length == 0) return;
+            read = 0;
+            while (read < buffer.Length)
+            {
+                int n = stream.Read(buffer, read, buffer.Length - read);
+                if (n == 0) break;
+                read += n;
+            }
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            throw new PrismQException(PrismQErrorCode.DatabaseNotWritable,
+                $"The database '{full}' cannot be read ({ex.Message}); the file must be readable and writable.", "DatabasePath", full, ex);
+        }
+
+        for (int i = 0; i < buffer.Length; i++)
+        {
+            if (i >= read || buffer[i] != SqliteHeader[i])
+                throw new PrismQException(PrismQErrorCode.NotADatabase,
+                    $"The file '{full}' is not a SQLite database (it does not start with the SQLite header); PrismQ will not touch it. Choose another path.", "DatabasePath", full);
+        }
+    }
+
+    /// <summary>Opens the connection, checks the schema version, applies the PRAGMAs and migrates.</summary>
+    public static SqliteConnection OpenConnection(string path, QueueOptions options)
+    {
+        var builder = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = false,
+            DefaultTimeout = 1,
+        };
+        var connection = new SqliteConnection(builder.ToString());
+        try
+        {
+            try
+            {
+                connection.Open();
+                Pragma(connection, $"busy_timeout = {(long)SqliteBusyTimeout(options).TotalMilliseconds}");
+                BusyRetry.Run(options, path, "open", () => Prepare(connection, path, options));
+            }
+            catch (SqliteException ex) when (!SqliteErrors.IsBusy(ex))
+            {
+                throw SqliteErrors.Translate(ex, path, "open");
+            }
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    private static void Prepare(SqliteConnection connection, string path, QueueOptions options)
+    {
+        // Read first: nothing is written to a file PrismQ must refuse.
+        int version = ScalarInt(connection, "PRAGMA user_version");
+        int applicationId = ScalarInt(connection, "PRAGMA application_id");
+        if (version > SqliteSchema.CurrentVersion)
+            throw new PrismQException(PrismQErrorCode.SchemaTooNew,
+                $"The database '{path}' has schema version {version}; this PrismQ understands up to version {SqliteSchema.CurrentVersion}. Use a newer PrismQ (nothing was changed).",
+                "DatabasePath", path);
+        if (applicationId != 0 && applicationId != SqliteSchema.ApplicationId)
+            throw new PrismQException(PrismQErrorCode.NotADatabase,
+                $"The database '{path}' belongs to another application (application_id {applicationId}); it is not a PrismQ database (nothing was changed).", "DatabasePath", path);
+        if (version == 0)
+        {
+            long tables = ScalarLong(connection, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'");
+            if (tables > 0)
+                throw new PrismQException(PrismQErrorCode.NotADatabase,
+                    $"The database '{path}' is a SQLite database with {tables} tables of another application; it is not a PrismQ database (nothing was changed).", "DatabasePath", path);
+            // Only effective before the first table is created, and before WAL mode is set.
+            Pragma(connection, "page_size = 4096");
+        }
+
+        string journal = ScalarString(connection, "PRAGMA journal_mode = WAL");
+        if (!string.Equals(journal, "wal", StringComparison.OrdinalIgnoreCase))
+            throw new PrismQException(PrismQErrorCode.StorageError,
+                $"The database '{path}' could not be switched to WAL journal mode (it reports '{journal}'); PrismQ needs WAL on a local disk.", "DatabasePath", path);
+        Pragma(connection, options.Durability == Durability.Full ? "synchronous = FULL" : "synchronous = NORMAL");
+        Pragma(connection, "wal_autocheckpoint = 1000");
+        Pragma(connection, "foreign_keys = ON");
+        Pragma(connection, "temp_store = MEMORY");
+        Pragma(connection, "mmap_size = 134217728");
+        Pragma(connection, "cache_size = -20000");
+
+        if (version < SqliteSchema.CurrentVersion) Migrate(connection, path);
+    }
+
+    private static void Migrate(SqliteConnection connection, string path)
+    {
+        Exec(connection, "BEGIN IMMEDIATE");
+        try
+        {
+            // Another process may have migrated between our read and our lock.
+            int version = ScalarInt(connection, "PRAGMA user_version");
+            if (version > SqliteSchema.CurrentVersion)
+                throw new PrismQException(PrismQErrorCode.SchemaTooNew,
+                    $"The database '{path}' has schema version {version}; this PrismQ understands up to version {SqliteSchema.CurrentVersion}.", "DatabasePath", path);
+            for (int v = version; v < SqliteSchema.CurrentVersion; v++) Exec(connection, SqliteSchema.Migrations[v]);
+            Exec(connection, $"PRAGMA application_id = {SqliteSchema.ApplicationId}");
+            Exec(connection, $"PRAGMA user_version = {SqliteSchema.CurrentVersion}");
+            Exec(connection, "COMMIT");
+        }
+        catch
+        {
+            if (SQLitePCL.raw.sqlite3_get_autocommit(connection.Handle) == 0) Exec(connection, "ROLLBACK");
+            throw;
+        }
+    }
+
+    private static void Pragma(SqliteConnection connection, string pragma) => Exec(connection, "PRAGMA " + pragma);
+
+    private static void Exec(SqliteConnection connection, string sql)
+    {
+        using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.CommandTimeout = 1;
+        command.ExecuteNonQuery();
+    }
+
+    private static object? Scalar(SqliteConnection connection, string sql)
+    {
+        using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.CommandTimeout = 1;
+        return command.ExecuteScalar();
+    }
+
+    private static int ScalarInt(SqliteConnection connection, string sql) => Convert.ToInt32(Scalar(connection, sql), System.Globalization.CultureInfo.InvariantCulture);
+
+    private static long ScalarLong(SqliteConnection connection, string sql) => Convert.ToInt64(Scalar(connection, sql), System.Globalization.CultureInfo.InvariantCulture);
+
+    private static string ScalarString(SqliteConnection connection, string sql) => Convert.ToString(Scalar(connection, sql), System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty;
+}

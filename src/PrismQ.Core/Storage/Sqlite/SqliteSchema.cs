@@ -1,0 +1,71 @@
+namespace PrismQ.Storage.Sqlite;
+
+/// <summary>
+/// The schema, versioned in <c>PRAGMA user_version</c> and marked with <c>PRAGMA application_id</c>.
+/// Migration <c>n</c> brings a database from version <c>n-1</c> to <c>n</c>; all pending ones run in one transaction.
+/// </summary>
+internal static class SqliteSchema
+{
+    /// <summary>The version this code writes and understands.</summary>
+    public const int CurrentVersion = 1;
+
+    /// <summary>'PrMQ': marks a PrismQ database (<c>PRAGMA application_id</c>).</summary>
+    public const int ApplicationId = 0x50724D51;
+
+    /// <summary>The steps, index 0 bringing version 0 to 1.</summary>
+    public static readonly string[] Migrations =
+    {
+        // Version 1: tasks, queues, workers.
+        """
+        CREATE TABLE queues (
+            name      TEXT    NOT NULL PRIMARY KEY,
+            paused    INTEGER NOT NULL DEFAULT 0,
+            wr_clock  REAL    NOT NULL DEFAULT 0
+        );
+        CREATE TABLE tasks (
+            id                INTEGER PRIMARY KEY AUTOINCREMENT,
+            queue             TEXT    NOT NULL,
+            type              TEXT    NOT NULL,
+            payload           TEXT    NOT NULL,
+            priority          INTEGER NOT NULL DEFAULT 0,
+            not_before        INTEGER NOT NULL,
+            max_attempts      INTEGER NOT NULL,
+            attempts          INTEGER NOT NULL DEFAULT 0,
+            timeout_ms        INTEGER,
+            idempotency_key   TEXT,
+            status            INTEGER NOT NULL DEFAULT 0,
+            cancel_requested  INTEGER NOT NULL DEFAULT 0,
+            lease_owner       TEXT,
+            lease_token       BLOB,
+            lease_expires_at  INTEGER,
+            progress_percent  INTEGER,
+            progress_message  TEXT,
+            result            TEXT,
+            error_message     TEXT,
+            error_type        TEXT,
+            error_detail      TEXT,
+            wr_key            REAL    NOT NULL DEFAULT 0,
+            created_at        INTEGER NOT NULL,
+            started_at        INTEGER,
+            finished_at       INTEGER,
+            updated_at        INTEGER NOT NULL
+        );
+        CREATE INDEX ix_tasks_ready_fifo     ON tasks (queue, not_before, id)                WHERE status = 0;
+        CREATE INDEX ix_tasks_ready_priority ON tasks (queue, priority DESC, not_before, id) WHERE status = 0;
+        CREATE INDEX ix_tasks_ready_weighted ON tasks (queue, wr_key, not_before)            WHERE status = 0;
+        CREATE INDEX ix_tasks_running_lease  ON tasks (lease_expires_at)                     WHERE status = 1;
+        CREATE INDEX ix_tasks_queue_status   ON tasks (queue, status);
+        CREATE INDEX ix_tasks_finished       ON tasks (finished_at)                          WHERE finished_at IS NOT NULL;
+        CREATE UNIQUE INDEX ux_tasks_idempotency_key ON tasks (idempotency_key)              WHERE idempotency_key IS NOT NULL;
+        CREATE TABLE workers (
+            id                 TEXT    NOT NULL PRIMARY KEY,
+            host               TEXT    NOT NULL,
+            process_id         INTEGER NOT NULL,
+            queues             TEXT    NOT NULL,
+            started_at         INTEGER NOT NULL,
+            last_heartbeat_at  INTEGER NOT NULL,
+            current_task_ids   TEXT    NOT NULL
+        );
+        """,
+    };
+}

@@ -1,0 +1,249 @@
+using System;
+using System.Collections.Generic;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Data.Sqlite;
+using PrismQ.Internal;
+using PrismQ.Storage.Sqlite;
+using PrismQ.Tasks;
+
+namespace PrismQ;
+
+public sealed partial class SqliteTaskStore
+{
+    /// <summary>Back to the queue with a fresh set of attempts, ready now (at the back of FIFO), the last error kept.</summary>
+    private const string RetrySetSql =
+        "UPDATE tasks SET status = 0, attempts = 0, cancel_requested = 0, not_before = $now, finished_at = NULL, result = NULL, " +
+        "progress_percent = NULL, progress_message = NULL, lease_token = NULL, lease_expires_at = NULL, wr_key = " + RequeueKeySql + ", updated_at = $now ";
+
+    private PreparedStatement? _cancelQueued;
+    private PreparedStatement? _cancelRunning;
+    private PreparedStatement? _statusOf;
+    private PreparedStatement? _retryOne;
+    private PreparedStatement? _deleteOne;
+    private PreparedStatement? _setPaused;
+    private PreparedStatement? _statsCounts;
+    private PreparedStatement? _statsScheduled;
+    private PreparedStatement? _statsPaused;
+    private PreparedStatement? _allQueues;
+
+    /// <inheritdoc />
+    public Task<TaskRecord?> GetAsync(long id, CancellationToken cancellationToken = default) =>
+        Task.FromResult(Run("get", TxMode.None, id, static (s, i) => s.SelectById(i), cancellationToken));
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<TaskRecord>> QueryAsync(TaskQuery query, CancellationToken cancellationToken = default)
+    {
+        TaskValidation.CheckQuery(query);
+        IReadOnlyList<TaskRecord> result = Run("query", TxMode.None, query, static (s, q) =>
+        {
+            using SqliteCommand command = s._connection.CreateCommand();
+            command.CommandTimeout = 1;
+            var sql = new StringBuilder($"SELECT {TaskRows.Columns} FROM tasks WHERE 1 = 1");
+            TaskFilterSql.Append(q.Filter, sql, command);
+            bool newest = q.Order == TaskOrder.NewestFirst;
+            if (q.AfterId is long after)
+            {
+                sql.Append(newest ? " AND id < $after" : " AND id > $after");
+                command.Parameters.AddWithValue("$after", after);
+            }
+            sql.Append(newest ? " ORDER BY id DESC" : " ORDER BY id").Append(" LIMIT $limit");
+            command.Parameters.AddWithValue("$limit", q.Limit);
+            command.CommandText = sql.ToString();
+            var list = new List<TaskRecord>();
+            using SqliteDataReader r = command.ExecuteReader();
+            while (r.Read()) list.Add(TaskRows.Read(r));
+            return (IReadOnlyList<TaskRecord>)list;
+        }, cancellationToken);
+        return Task.FromResult(result);
+    }
+
+    /// <inheritdoc />
+    public Task<CancelOutcome> CancelAsync(long id, CancellationToken cancellationToken = default)
+    {
+        CancelOutcome outcome = Run("cancel", TxMode.Write, id, static (s, i) =>
+        {
+            long now = s.Now();
+            PreparedStatement queued = s.Prepare(ref s._cancelQueued,
+                "UPDATE tasks SET status = 4, finished_at = $now, updated_at = $now WHERE id = $id AND status = 0", "$now", "$id");
+            queued.P[0].Value = now;
+            queued.P[1].Value = i;
+            if (queued.Command.ExecuteNonQuery() == 1) return CancelOutcome.Cancelled;
+            PreparedStatement running = s.Prepare(ref s._cancelRunning,
+                "UPDATE tasks SET cancel_requested = 1, updated_at = $now WHERE id = $id AND status = 1", "$now", "$id");
+            running.P[0].Value = now;
+            running.P[1].Value = i;
+            if (running.Command.ExecuteNonQuery() == 1) return CancelOutcome.CancelRequested;
+            return s.StatusOf(i) is null ? CancelOutcome.NotFound : CancelOutcome.AlreadyFinished;
+        }, cancellationToken);
+        if (outcome is CancelOutcome.Cancelled or CancelOutcome.CancelRequested) _tracer.Emit(TraceEventKind.Cancel, id, 0, 0, (long)outcome);
+        return Task.FromResult(outcome);
+    }
+
+    /// <inheritdoc />
+    public Task<bool> RetryAsync(long id, CancellationToken cancellationToken = default)
+    {
+        bool done = Run("retry", TxMode.None, id, static (s, i) =>
+        {
+            PreparedStatement st = s.Prepare(ref s._retryOne, RetrySetSql + "WHERE id = $id AND status IN (3, 4)", "$now", "$id");
+            st.P[0].Value = s.Now();
+            st.P[1].Value = i;
+            return st.Command.ExecuteNonQuery() == 1;
+        }, cancellationToken);
+        return Task.FromResult(done);
+    }
+
+    /// <inheritdoc />
+    public Task<int> RetryManyAsync(TaskFilter filter, CancellationToken cancellationToken = default)
+    {
+        TaskValidation.CheckFilter(filter);
+        int count = Run("retry-many", TxMode.None, filter, static (s, f) =>
+        {
+            using SqliteCommand command = s._connection.CreateCommand();
+            command.CommandTimeout = 1;
+            var sql = new StringBuilder(RetrySetSql + "WHERE status IN (3, 4)");
+            TaskFilterSql.Append(f, sql, command);
+            command.Parameters.AddWithValue("$now", s.Now());
+            command.CommandText = sql.ToString();
+            return command.ExecuteNonQuery();
+        }, cancellationToken);
+        return Task.FromResult(count);
+    }
+
+    /// <inheritdoc />
+    public Task<bool> DeleteAsync(long id, CancellationToken cancellationToken = default)
+    {
+        bool done = Run("delete", TxMode.None, id, static (s, i) =>
+        {
+            PreparedStatement st = s.Prepare(ref s._deleteOne, "DELETE FROM tasks WHERE id = $id AND status <> 1", "$id");
+            st.P[0].Value = i;
+            return st.Command.ExecuteNonQuery() == 1;
+        }, cancellationToken);
+        return Task.FromResult(done);
+    }
+
+    /// <inheritdoc />
+    public Task<int> DeleteManyAsync(TaskFilter filter, CancellationToken cancellationToken = default)
+    {
+        TaskValidation.CheckFilter(filter);
+        int count = Run("delete-many", TxMode.None, filter, static (s, f) =>
+        {
+            using SqliteCommand command = s._connection.CreateCommand();
+            command.CommandTimeout = 1;
+            var sql = new StringBuilder("DELETE FROM tasks WHERE status <> 1");
+            TaskFilterSql.Append(f, sql, command);
+            command.CommandText = sql.ToString();
+            return command.ExecuteNonQuery();
+        }, cancellationToken);
+        return Task.FromResult(count);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<QueueStats>> GetQueueStatsAsync(IReadOnlyCollection<string>? queues = null, CancellationToken cancellationToken = default)
+    {
+        var names = new List<string>();
+        if (queues is not null)
+        {
+            foreach (string q in queues)
+            {
+                string name = TaskValidation.CheckQueueName(q, "queues");
+                if (!names.Contains(name)) names.Add(name);
+            }
+        }
+        IReadOnlyList<QueueStats> stats = Run("queue-stats", TxMode.Read, names, static (s, list) =>
+        {
+            if (list.Count == 0)
+            {
+                PreparedStatement all = s.Prepare(ref s._allQueues, "SELECT name FROM queues ORDER BY name");
+                using SqliteDataReader r = all.Command.ExecuteReader();
+                while (r.Read()) list.Add(r.GetString(0));
+            }
+            long now = s.Now();
+            var result = new List<QueueStats>(list.Count);
+            foreach (string name in list) result.Add(s.StatsOf(name, now));
+            return (IReadOnlyList<QueueStats>)result;
+        }, cancellationToken);
+        return Task.FromResult(stats);
+    }
+
+    /// <inheritdoc />
+    public Task PauseQueueAsync(string queue, CancellationToken cancellationToken = default) => SetPaused(queue, true, cancellationToken);
+
+    /// <inheritdoc />
+    public Task ResumeQueueAsync(string queue, CancellationToken cancellationToken = default) => SetPaused(queue, false, cancellationToken);
+
+    private Task SetPaused(string queue, bool paused, CancellationToken cancellationToken)
+    {
+        string name = TaskValidation.CheckQueueName(queue, nameof(queue));
+        Run(paused ? "pause" : "resume", TxMode.None, (name, paused), static (s, w) =>
+        {
+            PreparedStatement st = s.Prepare(ref s._setPaused,
+                "INSERT INTO queues (name, paused) VALUES ($name, $paused) ON CONFLICT (name) DO UPDATE SET paused = excluded.paused", "$name", "$paused");
+            st.P[0].Value = w.name;
+            st.P[1].Value = w.paused ? 1 : 0;
+            return st.Command.ExecuteNonQuery();
+        }, cancellationToken);
+        MarkQueueKnown(name);
+        return Task.CompletedTask;
+    }
+
+    private long? StatusOf(long id)
+    {
+        PreparedStatement st = Prepare(ref _statusOf, "SELECT status FROM tasks WHERE id = $id", "$id");
+        st.P[0].Value = id;
+        object? value = st.Command.ExecuteScalar();
+        return value is null || value is DBNull ? null : Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Counts over the (queue, status) index, the scheduled part of the ready index, and its first entry.</summary>
+    private QueueStats StatsOf(string queue, long now)
+    {
+        var counts = new long[5];
+        PreparedStatement st = Prepare(ref _statsCounts, "SELECT status, COUNT(*) FROM tasks WHERE queue = $queue GROUP BY status", "$queue");
+        st.P[0].Value = queue;
+        using (SqliteDataReader r = st.Command.ExecuteReader())
+        {
+            while (r.Read())
+            {
+                long status = r.GetInt64(0);
+                if (status >= 0 && status < counts.Length) counts[status] = r.GetInt64(1);
+            }
+        }
+
+        PreparedStatement sched = Prepare(ref _statsScheduled,
+            "SELECT COUNT(*), (SELECT MIN(not_before) FROM tasks WHERE queue = $queue AND status = 0) FROM tasks WHERE queue = $queue AND status = 0 AND not_before > $now",
+            "$queue", "$now");
+        sched.P[0].Value = queue;
+        sched.P[1].Value = now;
+        long scheduled;
+        TimeSpan? oldestAge = null;
+        using (SqliteDataReader r = sched.Command.ExecuteReader())
+        {
+            r.Read();
+            scheduled = r.GetInt64(0);
+            if (!r.IsDBNull(1))
+            {
+                long oldest = r.GetInt64(1);
+                if (oldest <= now) oldestAge = TimeSpan.FromMilliseconds(now - oldest);
+            }
+        }
+
+        PreparedStatement pausedSt = Prepare(ref _statsPaused, "SELECT paused FROM queues WHERE name = $queue", "$queue");
+        pausedSt.P[0].Value = queue;
+        object? paused = pausedSt.Command.ExecuteScalar();
+
+        return new QueueStats
+        {
+            Name = queue,
+            Queued = counts[(int)TaskStatus.Queued],
+            Scheduled = scheduled,
+            Running = counts[(int)TaskStatus.Running],
+            Succeeded = counts[(int)TaskStatus.Succeeded],
+            Failed = counts[(int)TaskStatus.Failed],
+            Cancelled = counts[(int)TaskStatus.Cancelled],
+            OldestQueuedAge = oldestAge,
+            Paused = paused is long p && p != 0,
+        };
+    }
+}
