@@ -38,8 +38,32 @@ public sealed class QueueOptions
     /// <summary>The longest delay (or furthest not-before) a task may have. Default 365 days.</summary>
     public TimeSpan MaxDelay { get; init; } = TimeSpan.FromDays(365);
 
-    /// <summary>Where the store and workers send trace events. Set by the tracing subsystem; off by default.</summary>
-    internal Tracing.ITraceEmitter Tracer { get; init; } = Tracing.NullTraceEmitter.Instance;
+    /// <summary>
+    /// Tracing of the store and its workers. Null (default): off. Set (for example <c>new TraceOptions()</c>): the store
+    /// starts a <see cref="TraceSession"/> on a trace database beside the queue database when it opens, and drains and
+    /// closes it when it is disposed. See docs/tracing.md.
+    /// </summary>
+    public TraceOptions? Tracing { get; init; }
+
+    /// <summary>Where the store and workers send trace events: the store's trace session, or the no-op emitter.</summary>
+    internal Tracing.ITraceEmitter Tracer { get; init; } = PrismQ.Tracing.NullTraceEmitter.Instance;
+
+    /// <summary>A copy of these options that sends trace events to <paramref name="tracer"/>.</summary>
+    internal QueueOptions WithTracer(Tracing.ITraceEmitter tracer) => new()
+    {
+        DatabasePath = DatabasePath,
+        Durability = Durability,
+        BusyTimeout = BusyTimeout,
+        MaxPayloadBytes = MaxPayloadBytes,
+        DefaultMaxAttempts = DefaultMaxAttempts,
+        LeaseDuration = LeaseDuration,
+        RetryPolicy = RetryPolicy,
+        TimeProvider = TimeProvider,
+        RandomSource = RandomSource,
+        MaxDelay = MaxDelay,
+        Tracing = Tracing,
+        Tracer = tracer,
+    };
 
     /// <summary>The database path after applying the precedence: option, environment, default.</summary>
     public string ResolveDatabasePath() => DatabasePath ?? PrismQEnvironment.DatabasePath ?? PrismQEnvironment.DefaultDatabasePath();
@@ -69,6 +93,7 @@ public sealed class QueueOptions
         if (TimeProvider is null) throw Invalid(nameof(TimeProvider), null, "must not be null", PrismQErrorCode.InvalidOption);
         if (RandomSource is null) throw Invalid(nameof(RandomSource), null, "must not be null", PrismQErrorCode.InvalidOption);
         RetryPolicy.Validate();
+        Tracing?.Validate();
     }
 
     private static PrismQException Invalid(string name, object? value, string rule, PrismQErrorCode code) =>

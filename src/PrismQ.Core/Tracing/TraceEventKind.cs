@@ -39,4 +39,10 @@ public enum TraceEventKind : ushort
     QueueDepth = 17,
     /// <summary>A gap: events dropped because a ring was full (value: how many).</summary>
     Gap = 18,
+    /// <summary>The window of a task attempt opened (at its claim).</summary>
+    WindowOpened = 19,
+    /// <summary>The window of a task attempt was marked to keep its detail (value: the <see cref="WindowMark"/>).</summary>
+    WindowMarked = 20,
+    /// <summary>The window of a task attempt closed (the attempt ended; its post-roll then runs).</summary>
+    WindowClosed = 21,
 }

@@ -34,10 +34,12 @@ public sealed partial class SqliteTaskStore : ITaskStore
     private readonly PreparedStatement _commit;
     private readonly PreparedStatement _rollback;
     private readonly List<PreparedStatement> _prepared = new();
+    private readonly TraceSession? _traceSession;
     private bool _disposed;
 
-    private SqliteTaskStore(SqliteConnection connection, QueueOptions options, string path)
+    private SqliteTaskStore(SqliteConnection connection, QueueOptions options, string path, TraceSession? traceSession)
     {
+        _traceSession = traceSession;
         _connection = connection;
         _options = options;
         DatabasePath = path;
@@ -57,6 +59,9 @@ public sealed partial class SqliteTaskStore : ITaskStore
     /// <summary>The full path of the database file.</summary>
     public string DatabasePath { get; }
 
+    /// <summary>The trace session the store started (when <see cref="QueueOptions.Tracing"/> is set), or null.</summary>
+    public TraceSession? Tracing => _traceSession;
+
     /// <summary>The options this store was opened with.</summary>
     public QueueOptions Options => _options;
 
@@ -73,13 +78,21 @@ public sealed partial class SqliteTaskStore : ITaskStore
         options.Validate();
         string path = SqliteDatabaseOpener.ResolveAndCheckPath(options.ResolveDatabasePath());
         SqliteConnection connection = SqliteDatabaseOpener.OpenConnection(path, options);
+        TraceSession? session = null;
         try
         {
-            return new SqliteTaskStore(connection, options, path);
+            if (options.Tracing is { Enabled: true } && options.Tracer is NullTraceEmitter)
+            {
+                session = TraceSession.Start(path, options.Tracing);
+                options = options.WithTracer(session.Emitter);
+            }
+
+            return new SqliteTaskStore(connection, options, path, session);
         }
         catch
         {
             connection.Dispose();
+            session?.Dispose();
             throw;
         }
     }
@@ -101,6 +114,9 @@ public sealed partial class SqliteTaskStore : ITaskStore
             _rollback.Dispose();
             _connection.Dispose();
         }
+
+        // After the connection: everything traced until now is drained, then the trace database is closed.
+        _traceSession?.Dispose();
     }
 
     /// <summary>How a unit of work runs.</summary>
