@@ -11,10 +11,10 @@ namespace PrismQ.Benchmarks.Storage;
 /// raw cycle; claims of 32 with batched completions at least 3x it. Each iteration refills the backlog its calls consume (not measured).
 /// </summary>
 [MemoryDiagnoser]
-[SimpleJob(RunStrategy.Throughput, launchCount: 1, warmupCount: 2, iterationCount: 10, invocationCount: Backlog)]
+[SimpleJob(RunStrategy.Throughput, launchCount: 1, warmupCount: 2, iterationCount: 8, invocationCount: Backlog)]
 public class ClaimCompleteBenchmarks
 {
-    private const int Backlog = 4096;
+    private const int Backlog = 2048;
     private const int Batch = 32;
     private BenchmarkDatabase? _db;
     private RawSqlite? _raw;
