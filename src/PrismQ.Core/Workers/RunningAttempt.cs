@@ -1,0 +1,98 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace PrismQ.Workers;
+
+/// <summary>Why an attempt's token was cancelled. The first reason wins.</summary>
+internal enum CancelReason
+{
+    None = 0,
+    Stop = 1,
+    Timeout = 2,
+    UserCancel = 3,
+    LeaseLost = 4,
+}
+
+/// <summary>One claimed attempt inside a worker: its task, lease, cancellation and progress.</summary>
+internal sealed class RunningAttempt : IDisposable
+{
+    private readonly CancellationTokenSource _cancellation = new();
+    private readonly TaskCompletionSource<bool> _handlerDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<bool> _abandon = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private CancellationTokenSource? _timeout;
+    private int _reason;
+    private int _leaseLost;
+    private int _ended;
+
+    public RunningAttempt(TaskRecord task, LeaseToken token, long startTimestamp)
+    {
+        Task = task;
+        Token = token;
+        StartTimestamp = startTimestamp;
+    }
+
+    public TaskRecord Task { get; }
+    public LeaseToken Token { get; }
+    public long Id => Task.Id;
+    public int Attempt => Task.Attempts;
+    public long StartTimestamp { get; }
+    public ProgressThrottle? Progress { get; set; }
+    public CancellationToken CancellationToken => _cancellation.Token;
+    public CancelReason Reason => (CancelReason)Volatile.Read(ref _reason);
+    public bool LeaseLost => Volatile.Read(ref _leaseLost) != 0;
+    public bool HandlerFinished => _handlerDone.Task.IsCompleted;
+
+    /// <summary>Completes when the handler has returned (or was abandoned).</summary>
+    public Task HandlerDone => _handlerDone.Task;
+
+    /// <summary>Completes when the grace period after a cancel has passed with the handler still running.</summary>
+    public Task AbandonSignal => _abandon.Task;
+
+    /// <summary>Cancels the attempt after <paramref name="timeout"/>, measured by <paramref name="clock"/>.</summary>
+    public void StartTimeout(TimeSpan timeout, TimeProvider clock, TimeSpan grace)
+    {
+        _timeout = TimeProviderTaskExtensions.CreateCancellationTokenSource(clock, timeout);
+        _timeout.Token.Register(() => Cancel(CancelReason.Timeout, clock, grace));
+    }
+
+    /// <summary>Requests cancellation for <paramref name="reason"/> (the first reason is kept) and starts the grace period.</summary>
+    public void Cancel(CancelReason reason, TimeProvider clock, TimeSpan grace)
+    {
+        if (reason == CancelReason.LeaseLost) Volatile.Write(ref _leaseLost, 1);
+        if (Interlocked.CompareExchange(ref _reason, (int)reason, 0) != 0) return;
+        // Run the handler's cancellation callbacks on the thread pool, not on the heartbeat or timer thread.
+        ThreadPool.QueueUserWorkItem(_ =>
+        {
+            try
+            {
+                _cancellation.Cancel();
+            }
+            catch (Exception)
+            {
+                // A handler's cancellation callback threw: the handler sees the cancel anyway.
+            }
+        });
+        _ = AbandonAfterGraceAsync(clock, grace);
+    }
+
+    /// <summary>Records that the handler has returned (or been abandoned).</summary>
+    public void MarkHandlerDone() => _handlerDone.TrySetResult(true);
+
+    /// <summary>True the first time only: the attempt's outcome is recorded once.</summary>
+    public bool TryEnd() => Interlocked.Exchange(ref _ended, 1) == 0;
+
+    public void Dispose()
+    {
+        _timeout?.Dispose();
+    }
+
+    private async Task AbandonAfterGraceAsync(TimeProvider clock, TimeSpan grace)
+    {
+        using var stopDelay = new CancellationTokenSource();
+        Task delay = TimeProviderTaskExtensions.Delay(clock, grace, stopDelay.Token);
+        Task first = await System.Threading.Tasks.Task.WhenAny(_handlerDone.Task, delay).ConfigureAwait(false);
+        stopDelay.Cancel();
+        if (first == delay && !_handlerDone.Task.IsCompleted) _abandon.TrySetResult(true);
+    }
+}

@@ -1,0 +1,90 @@
+using System;
+using System.Threading;
+using PrismQ.Workers;
+
+namespace PrismQ;
+
+/// <summary>What a handler sees of the task attempt it runs.</summary>
+public sealed class TaskContext
+{
+    private readonly ProgressThrottle _progress;
+    private readonly Tracing.ITraceEmitter _tracer;
+    private readonly short _workerSlot;
+
+    internal TaskContext(TaskRecord task, LeaseToken token, string workerId, CancellationToken cancellationToken, ProgressThrottle progress, Tracing.ITraceEmitter tracer, short workerSlot)
+    {
+        TaskId = task.Id;
+        Queue = task.Queue;
+        Type = task.Type;
+        Payload = task.Payload;
+        Priority = task.Priority;
+        Attempt = task.Attempts;
+        MaxAttempts = task.MaxAttempts;
+        Timeout = task.Timeout;
+        LeaseToken = token;
+        WorkerId = workerId;
+        CancellationToken = cancellationToken;
+        _progress = progress;
+        _tracer = tracer;
+        _workerSlot = workerSlot;
+    }
+
+    /// <summary>The task's id.</summary>
+    public long TaskId { get; }
+
+    /// <summary>The task's queue.</summary>
+    public string Queue { get; }
+
+    /// <summary>The task's type.</summary>
+    public string Type { get; }
+
+    /// <summary>The payload as JSON text.</summary>
+    public string Payload { get; }
+
+    /// <summary>The task's priority.</summary>
+    public int Priority { get; }
+
+    /// <summary>This attempt's number (1 for the first).</summary>
+    public int Attempt { get; }
+
+    /// <summary>How many attempts the task may have in all.</summary>
+    public int MaxAttempts { get; }
+
+    /// <summary>The time this attempt may take, if limited.</summary>
+    public TimeSpan? Timeout { get; }
+
+    /// <summary>This attempt's lease token.</summary>
+    public LeaseToken LeaseToken { get; }
+
+    /// <summary>The id of the worker running the attempt.</summary>
+    public string WorkerId { get; }
+
+    /// <summary>
+    /// Fires when the worker stops (after its grace period), when the attempt passes the task's timeout, when a user
+    /// cancels the task (noticed at the next heartbeat), and when the lease turns out lost.
+    /// The same token is passed to the handler.
+    /// </summary>
+    public CancellationToken CancellationToken { get; }
+
+    /// <summary>
+    /// Reports progress. Never blocks: values are written at most once per <see cref="WorkerOptions.ProgressInterval"/>
+    /// (the last value wins) and the final value is written when the attempt ends.
+    /// </summary>
+    /// <param name="percent">0 to 100, or null to keep only a message.</param>
+    /// <param name="message">A short message, or null.</param>
+    public void ReportProgress(int? percent, string? message = null)
+    {
+        if (percent is { } p && (p < 0 || p > 100))
+            throw new PrismQException(PrismQErrorCode.InvalidArgument, $"Progress percent is {p}; it must be between 0 and 100.", nameof(percent), p);
+        _progress.Report(percent, message);
+    }
+
+    /// <summary>Writes a user event into the trace (when tracing is on), attached to this attempt.</summary>
+    /// <param name="message">The event text.</param>
+    /// <param name="value">A number to record with it.</param>
+    public void TraceEvent(string message, long value = 0)
+    {
+        if (!_tracer.IsEnabled) return;
+        _tracer.EmitDetail(TraceEventKind.User, TaskId, Attempt, _workerSlot, value, message ?? string.Empty);
+    }
+}

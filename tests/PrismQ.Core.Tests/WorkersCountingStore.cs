@@ -1,0 +1,72 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace PrismQ.Tests;
+
+/// <summary>A store decorator that counts the worker's claim and completion calls.</summary>
+internal sealed class CountingStore : ITaskStore
+{
+    private readonly ITaskStore _inner;
+    private int _claims, _firstClaimSize = -1, _singleCompletes, _completeManyCalls, _completedItems;
+
+    public CountingStore(ITaskStore inner) => _inner = inner;
+
+    public int Claims => Volatile.Read(ref _claims);
+    public int FirstClaimSize => Volatile.Read(ref _firstClaimSize);
+    public int SingleCompletes => Volatile.Read(ref _singleCompletes);
+    public int CompleteManyCalls => Volatile.Read(ref _completeManyCalls);
+    public int CompletedItems => Volatile.Read(ref _completedItems);
+
+    public async Task<IReadOnlyList<TaskRecord>> ClaimAsync(ClaimRequest request, CancellationToken cancellationToken = default)
+    {
+        IReadOnlyList<TaskRecord> claimed = await _inner.ClaimAsync(request, cancellationToken);
+        if (claimed.Count > 0)
+        {
+            Interlocked.Increment(ref _claims);
+            Interlocked.CompareExchange(ref _firstClaimSize, claimed.Count, -1);
+        }
+        return claimed;
+    }
+
+    public Task<LeaseOutcome> CompleteAsync(long id, LeaseToken token, string? resultJson = null, CancellationToken cancellationToken = default)
+    {
+        Interlocked.Increment(ref _singleCompletes);
+        return _inner.CompleteAsync(id, token, resultJson, cancellationToken);
+    }
+
+    public Task<IReadOnlyList<LeaseOutcome>> CompleteManyAsync(IReadOnlyList<TaskCompletion> completions, CancellationToken cancellationToken = default)
+    {
+        Interlocked.Increment(ref _completeManyCalls);
+        Interlocked.Add(ref _completedItems, completions.Count);
+        return _inner.CompleteManyAsync(completions, cancellationToken);
+    }
+
+    public Task<EnqueueResult> EnqueueAsync(EnqueueRequest request, CancellationToken cancellationToken = default) => _inner.EnqueueAsync(request, cancellationToken);
+    public Task<IReadOnlyList<long>> EnqueueManyAsync(IEnumerable<EnqueueRequest> requests, int batchSize = 1000, CancellationToken cancellationToken = default) => _inner.EnqueueManyAsync(requests, batchSize, cancellationToken);
+    public Task<TaskRecord?> GetAsync(long id, CancellationToken cancellationToken = default) => _inner.GetAsync(id, cancellationToken);
+    public Task<IReadOnlyList<TaskRecord>> QueryAsync(TaskQuery query, CancellationToken cancellationToken = default) => _inner.QueryAsync(query, cancellationToken);
+    public Task<CancelOutcome> CancelAsync(long id, CancellationToken cancellationToken = default) => _inner.CancelAsync(id, cancellationToken);
+    public Task<bool> RetryAsync(long id, CancellationToken cancellationToken = default) => _inner.RetryAsync(id, cancellationToken);
+    public Task<int> RetryManyAsync(TaskFilter filter, CancellationToken cancellationToken = default) => _inner.RetryManyAsync(filter, cancellationToken);
+    public Task<bool> DeleteAsync(long id, CancellationToken cancellationToken = default) => _inner.DeleteAsync(id, cancellationToken);
+    public Task<int> DeleteManyAsync(TaskFilter filter, CancellationToken cancellationToken = default) => _inner.DeleteManyAsync(filter, cancellationToken);
+    public Task<IReadOnlyList<QueueStats>> GetQueueStatsAsync(IReadOnlyCollection<string>? queues = null, CancellationToken cancellationToken = default) => _inner.GetQueueStatsAsync(queues, cancellationToken);
+    public Task PauseQueueAsync(string queue, CancellationToken cancellationToken = default) => _inner.PauseQueueAsync(queue, cancellationToken);
+    public Task ResumeQueueAsync(string queue, CancellationToken cancellationToken = default) => _inner.ResumeQueueAsync(queue, cancellationToken);
+    public Task<ExtendResult> ExtendLeaseAsync(long id, LeaseToken token, TimeSpan duration, CancellationToken cancellationToken = default) => _inner.ExtendLeaseAsync(id, token, duration, cancellationToken);
+    public Task<FailResult> FailAsync(long id, LeaseToken token, TaskError error, RetryPolicy? retryPolicy = null, CancellationToken cancellationToken = default) => _inner.FailAsync(id, token, error, retryPolicy, cancellationToken);
+    public Task<LeaseOutcome> ReleaseAsync(long id, LeaseToken token, CancellationToken cancellationToken = default) => _inner.ReleaseAsync(id, token, cancellationToken);
+    public Task<LeaseOutcome> ReportProgressAsync(long id, LeaseToken token, int? percent, string? message, CancellationToken cancellationToken = default) => _inner.ReportProgressAsync(id, token, percent, message, cancellationToken);
+    public Task<ReclaimResult> ReclaimExpiredAsync(CancellationToken cancellationToken = default) => _inner.ReclaimExpiredAsync(cancellationToken);
+    public Task<ReclaimResult> ReclaimWorkerAsync(string workerId, CancellationToken cancellationToken = default) => _inner.ReclaimWorkerAsync(workerId, cancellationToken);
+    public Task RegisterWorkerAsync(WorkerRecord worker, CancellationToken cancellationToken = default) => _inner.RegisterWorkerAsync(worker, cancellationToken);
+    public Task HeartbeatWorkerAsync(string workerId, IReadOnlyCollection<long> currentTaskIds, CancellationToken cancellationToken = default) => _inner.HeartbeatWorkerAsync(workerId, currentTaskIds, cancellationToken);
+    public Task UnregisterWorkerAsync(string workerId, CancellationToken cancellationToken = default) => _inner.UnregisterWorkerAsync(workerId, cancellationToken);
+    public Task<IReadOnlyList<WorkerRecord>> ListWorkersAsync(CancellationToken cancellationToken = default) => _inner.ListWorkersAsync(cancellationToken);
+
+    public void Dispose()
+    {
+    }
+}

@@ -1,0 +1,161 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using System.Threading.Tasks;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace PrismQ.Tests;
+
+/// <summary>Crash safety with real processes and real kills.</summary>
+public sealed class WorkersCrashTests
+{
+    private readonly ITestOutputHelper _output;
+
+    public WorkersCrashTests(ITestOutputHelper output) => _output = output;
+
+    [Fact]
+    public async Task A_killed_worker_s_task_is_taken_over_by_liveness_not_by_lease_expiry()
+    {
+        using var db = new WorkersTestDb();
+        long id = await db.EnqueueAsync("t");
+        string side = Path.Combine(db.Folder, "killed.log");
+        // A 10-minute lease: only the dead-process check can explain a takeover within the test's patience.
+        using Process victim = WorkersTestHost.StartWorker(db.DbPath, side, "--lease", "600", "--block", "--id", "victim-1");
+        try
+        {
+            await WorkersTestDb.Until(() => Task.FromResult(File.Exists(side) && File.ReadAllText(side).Contains("E " + id + " ")), "the victim starts the task");
+        }
+        finally
+        {
+            victim.Kill(entireProcessTree: true);
+            await victim.WaitForExitAsync().Within();
+        }
+        Assert.Equal(TaskStatus.Running, (await db.GetAsync(id)).Status);
+        Assert.Contains(await db.Store.ListWorkersAsync(), w => w.Id == "victim-1");
+
+        var worker = new Worker(db.Store, new WorkerOptions { MaxTasks = 1, Handlers = { ["t"] = (c, t) => Task.FromResult<string?>("\"rescued\"") } });
+        WorkerRunSummary summary = await worker.RunAsync().Within();
+
+        Assert.Equal(1, summary.Succeeded);
+        TaskRecord task = await db.GetAsync(id);
+        Assert.Equal(TaskStatus.Succeeded, task.Status);
+        Assert.Equal("\"rescued\"", task.Result);
+        Assert.Equal(2, task.Attempts); // the killed attempt is counted
+        Assert.DoesNotContain(await db.Store.ListWorkersAsync(), w => w.Id == "victim-1");
+    }
+
+    /// <summary>
+    /// The soak: 4 worker processes (concurrency 4 each) process the tasks while the test kills a random one with
+    /// <see cref="Process.Kill(bool)"/> about every half second and starts a replacement. Size: PRISMQ_SOAK_TASKS
+    /// (default 20,000, about 10 s here; docs/operations.md gives the command for a larger run).
+    /// </summary>
+    [Fact]
+    public async Task Soak_four_processes_with_random_kills_lose_nothing_and_finish_nothing_twice()
+    {
+        int count = int.TryParse(Environment.GetEnvironmentVariable("PRISMQ_SOAK_TASKS"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) && n > 0 ? n : 20_000;
+        using var db = new WorkersTestDb();
+        await db.Store.EnqueueManyAsync(Enumerable.Range(0, count).Select(i => new EnqueueRequest("soak", "{\"i\":" + i + "}") { MaxAttempts = 1000 }));
+
+        var random = new Random(12345);
+        var live = new List<(Process Process, string Side)>();
+        var killed = new HashSet<string>();
+        var all = new List<(Process Process, string Side)>();
+        int started = 0;
+        (Process, string) Start()
+        {
+            string side = Path.Combine(db.Folder, $"worker-{started++}.log");
+            Process p = WorkersTestHost.StartWorker(db.DbPath, side, "--concurrency", "4", "--idle-timeout", "1500");
+            all.Add((p, side));
+            return (p, side);
+        }
+
+        var clock = Stopwatch.StartNew();
+        int kills = 0;
+        try
+        {
+            for (int i = 0; i < 4; i++) live.Add(Start());
+            while (true)
+            {
+                QueueStats stats = (await db.Store.GetQueueStatsAsync())[0];
+                if (stats.Succeeded == count) break;
+                if (clock.Elapsed > TimeSpan.FromMinutes(10)) throw new TimeoutException($"soak not done: {stats.Succeeded}/{count} succeeded");
+                await Task.Delay(500); // the kill cadence
+                live.RemoveAll(w => w.Process.HasExited);
+                if (live.Count > 0)
+                {
+                    (Process victim, string side) = live[random.Next(live.Count)];
+                    victim.Kill(entireProcessTree: true);
+                    await victim.WaitForExitAsync().Within();
+                    killed.Add(side);
+                    live.Remove((victim, side));
+                    kills++;
+                }
+                while (live.Count < 4) live.Add(Start());
+            }
+            // The survivors stop on their own (idle timeout) and must exit cleanly.
+            foreach ((Process p, _) in live)
+            {
+                await p.WaitForExitAsync().Within();
+                Assert.Equal(0, p.ExitCode);
+            }
+        }
+        finally
+        {
+            foreach ((Process p, _) in all)
+            {
+                if (!p.HasExited) p.Kill(entireProcessTree: true);
+                p.Dispose();
+            }
+        }
+        _output.WriteLine($"{count} tasks, {kills} kills, {started} processes, {clock.Elapsed.TotalSeconds:F1} s");
+
+        // Every task succeeded; none is running, queued or lost.
+        QueueStats final = (await db.Store.GetQueueStatsAsync())[0];
+        Assert.Equal(count, final.Succeeded);
+        Assert.Equal(0, final.Running + final.Queued + final.Failed + final.Cancelled);
+
+        var executions = new List<(long Id, string Token, int Attempt, string Side)>();
+        var outcomes = new Dictionary<string, string>(); // token -> outcome
+        foreach ((_, string side) in all)
+        {
+            if (!File.Exists(side)) continue;
+            foreach (string line in File.ReadAllLines(side))
+            {
+                string[] parts = line.Split(' ');
+                if (parts[0] == "E" && parts.Length == 4) executions.Add((long.Parse(parts[1], CultureInfo.InvariantCulture), parts[2], int.Parse(parts[3], CultureInfo.InvariantCulture), side));
+                else if (parts[0] == "O" && parts.Length == 4) outcomes[parts[2]] = parts[3];
+            }
+        }
+
+        IReadOnlyList<TaskRecord> tasks = await db.Store.QueryAsync(new TaskQuery { Limit = 100_000 });
+        Assert.Equal(count, tasks.Count);
+        ILookup<long, (long Id, string Token, int Attempt, string Side)> byTask = executions.ToLookup(e => e.Id);
+        int extra = 0;
+        foreach (TaskRecord task in tasks)
+        {
+            Assert.Equal(TaskStatus.Succeeded, task.Status);
+            string finalToken = JsonDocument.Parse(task.Result!).RootElement.GetProperty("token").GetString()!;
+            var runs = byTask[task.Id].ToList();
+            // The successful execution is recorded, and it was the last claim: attempts are counted exactly.
+            var success = runs.Single(r => r.Token == finalToken);
+            Assert.Equal(task.Attempts, success.Attempt);
+            Assert.Equal(runs.Count, runs.Select(r => r.Attempt).Distinct().Count());
+            Assert.True(runs.Count <= task.Attempts);
+            Assert.All(runs, r => Assert.InRange(r.Attempt, 1, task.Attempts));
+            foreach (var run in runs.Where(r => r.Token != finalToken))
+            {
+                extra++;
+                // Any other execution belongs to a worker that was killed, or to an attempt whose lease was lost.
+                bool ok = killed.Contains(run.Side) || (outcomes.TryGetValue(run.Token, out string? outcome) && outcome == "LeaseLost");
+                Assert.True(ok, $"task {task.Id}: execution {run.Token} (attempt {run.Attempt}) in {Path.GetFileName(run.Side)} was neither killed nor lost its lease (outcome {(outcomes.TryGetValue(run.Token, out string? o) ? o : "none")})");
+                Assert.NotEqual("Succeeded", outcomes.TryGetValue(run.Token, out string? other) ? other : null);
+            }
+        }
+        _output.WriteLine($"{executions.Count} executions, {extra} beyond the successful one");
+    }
+}

@@ -1,0 +1,138 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using PrismQ.Workers;
+using Xunit;
+
+namespace PrismQ.Tests;
+
+/// <summary>Worker visibility: registry, heartbeats, dead-worker detection on this host.</summary>
+public sealed class WorkersRegistryTests
+{
+    [Fact]
+    public async Task A_running_worker_is_listed_alive_with_its_tasks_and_removed_at_a_clean_stop()
+    {
+        using var db = new WorkersTestDb();
+        long id = await db.EnqueueAsync("t");
+        var release = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var worker = new Worker(db.Store, new WorkerOptions
+        {
+            Queues = new[] { "default", "other" },
+            MaxTasks = 1,
+            LeaseDuration = TimeSpan.FromSeconds(1),
+            Handlers = { ["t"] = async (c, t) => { await release.Task; return null; } },
+        });
+        Task<WorkerRunSummary> run = worker.RunAsync();
+        await WorkersTestDb.Until(async () => (await db.Store.ListWorkersAsync()).Any(w => w.CurrentTaskIds.Contains(id)), "the registry heartbeat lists the running task");
+
+        WorkerInfo info = Assert.Single(await WorkerRegistry.ListAsync(db.Store));
+        Assert.Equal(worker.WorkerId, info.Record.Id);
+        Assert.Equal(WorkerState.Alive, info.State);
+        Assert.Equal(Environment.MachineName, info.Record.Host);
+        Assert.Equal(Environment.ProcessId, info.Record.ProcessId);
+        Assert.Equal(new[] { "default", "other" }, info.Record.Queues);
+        Assert.True(File.Exists(WorkerLivenessLock.PathFor(db.DbPath + "-workers", worker.WorkerId)));
+
+        release.SetResult(true);
+        await run.Within();
+        Assert.Empty(await db.Store.ListWorkersAsync());
+        Assert.False(File.Exists(WorkerLivenessLock.PathFor(db.DbPath + "-workers", worker.WorkerId)));
+    }
+
+    [Fact]
+    public async Task A_stale_heartbeat_shows_as_dead()
+    {
+        using var db = new WorkersTestDb();
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        await db.Store.RegisterWorkerAsync(new WorkerRecord { Id = "old", Host = "elsewhere", ProcessId = 1, Queues = new[] { "default" }, StartedAt = now.AddMinutes(-10), LastHeartbeatAt = now.AddMinutes(-5) });
+        await db.Store.RegisterWorkerAsync(new WorkerRecord { Id = "fresh", Host = "elsewhere", ProcessId = 2, Queues = new[] { "default" }, StartedAt = now.AddMinutes(-1), LastHeartbeatAt = now });
+        var list = await WorkerRegistry.ListAsync(db.Store);
+        Assert.Equal(WorkerState.Dead, list.Single(w => w.Record.Id == "old").State);
+        Assert.Equal(WorkerState.Alive, list.Single(w => w.Record.Id == "fresh").State);
+        Assert.Equal(WorkerState.Dead, WorkerRegistry.StateOf(TimeSpan.FromSeconds(31), WorkerRegistry.DefaultStaleAfter));
+        Assert.Equal(WorkerState.Alive, WorkerRegistry.StateOf(TimeSpan.FromSeconds(29), WorkerRegistry.DefaultStaleAfter));
+    }
+
+    [Fact]
+    public async Task A_worker_of_this_host_whose_process_is_gone_is_swept_and_its_task_taken_over()
+    {
+        using var db = new WorkersTestDb();
+        int deadPid = await DeadProcessId();
+        long id = await db.EnqueueAsync("t");
+        await db.Store.RegisterWorkerAsync(new WorkerRecord { Id = "ghost", Host = Environment.MachineName, ProcessId = deadPid, Queues = new[] { "default" }, StartedAt = DateTimeOffset.UtcNow, LastHeartbeatAt = DateTimeOffset.UtcNow });
+        Assert.Single(await db.Store.ClaimAsync(new ClaimRequest("ghost") { LeaseDuration = TimeSpan.FromHours(1) }));
+
+        var worker = new Worker(db.Store, new WorkerOptions { MaxTasks = 1, Handlers = { ["t"] = (c, t) => Task.FromResult<string?>(null) } });
+        WorkerRunSummary summary = await worker.RunAsync().Within();
+
+        Assert.Equal(1, summary.Succeeded);
+        Assert.Equal(2, (await db.GetAsync(id)).Attempts);
+        Assert.DoesNotContain(await db.Store.ListWorkersAsync(), w => w.Id == "ghost");
+    }
+
+    [Fact]
+    public async Task A_held_liveness_lock_means_alive_and_a_free_one_means_dead()
+    {
+        using var db = new WorkersTestDb();
+        string folder = db.DbPath + "-workers";
+        Directory.CreateDirectory(folder);
+        // Both claim this (live) process id: only the lock decides.
+        foreach (string name in new[] { "held", "free" })
+            await db.Store.RegisterWorkerAsync(new WorkerRecord { Id = name, Host = Environment.MachineName, ProcessId = Environment.ProcessId, Queues = new[] { "default" }, StartedAt = DateTimeOffset.UtcNow, LastHeartbeatAt = DateTimeOffset.UtcNow });
+        using WorkerLivenessLock? held = WorkerLivenessLock.Acquire(folder, "held", TimeSpan.Zero, TimeProvider.System);
+        Assert.NotNull(held);
+        File.WriteAllText(WorkerLivenessLock.PathFor(folder, "free"), "");
+
+        var sweeper = new DeadWorkerSweeper(db.Store, "me", folder);
+        var swept = await sweeper.SweepAsync(CancellationToken.None);
+
+        Assert.Equal(new[] { "free" }, swept.Select(s => s.WorkerId));
+        Assert.Equal(new[] { "held" }, (await db.Store.ListWorkersAsync()).Select(w => w.Id));
+        Assert.False(File.Exists(WorkerLivenessLock.PathFor(folder, "free")));
+    }
+
+    [Fact]
+    public async Task Workers_of_other_hosts_are_never_swept()
+    {
+        using var db = new WorkersTestDb();
+        await db.Store.RegisterWorkerAsync(new WorkerRecord { Id = "remote", Host = "another-machine", ProcessId = await DeadProcessId(), Queues = new[] { "default" }, StartedAt = DateTimeOffset.UtcNow, LastHeartbeatAt = DateTimeOffset.UtcNow });
+        var sweeper = new DeadWorkerSweeper(db.Store, "me", db.DbPath + "-workers");
+        Assert.Empty(await sweeper.SweepAsync(CancellationToken.None));
+        Assert.Single(await db.Store.ListWorkersAsync());
+    }
+
+    [Fact]
+    public async Task Two_running_workers_cannot_share_an_id_on_one_host()
+    {
+        using var db = new WorkersTestDb();
+        using var cts = new CancellationTokenSource();
+        var first = new Worker(db.Store, new WorkerOptions { WorkerId = "same", Handlers = { ["t"] = (c, t) => Task.FromResult<string?>(null) } });
+        Task<WorkerRunSummary> run = first.RunAsync(cts.Token);
+        await WorkersTestDb.Until(async () => (await db.Store.ListWorkersAsync()).Count == 1, "the first worker registers");
+        var second = new Worker(db.Store, new WorkerOptions { WorkerId = "same", Handlers = { ["t"] = (c, t) => Task.FromResult<string?>(null) } });
+        var error = await Assert.ThrowsAsync<PrismQException>(() => second.RunAsync());
+        Assert.Contains("'same'", error.Message);
+        cts.Cancel();
+        await run.Within();
+    }
+
+    [Fact]
+    public async Task A_worker_runs_only_once()
+    {
+        using var db = new WorkersTestDb();
+        var worker = new Worker(db.Store, new WorkerOptions { MaxRunTime = TimeSpan.FromMilliseconds(50), Handlers = { ["t"] = (c, t) => Task.FromResult<string?>(null) } });
+        await worker.RunAsync().Within();
+        await Assert.ThrowsAsync<PrismQException>(() => worker.RunAsync());
+    }
+
+    private static async Task<int> DeadProcessId()
+    {
+        using Process process = Process.Start(new ProcessStartInfo("dotnet", "--version") { UseShellExecute = false, RedirectStandardOutput = true })!;
+        await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return process.Id;
+    }
+}
