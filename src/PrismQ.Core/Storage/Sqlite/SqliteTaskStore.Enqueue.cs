@@ -11,7 +11,8 @@ namespace PrismQ;
 
 public sealed partial class SqliteTaskStore
 {
-    private const string InsertSql =
+    /// <summary>The enqueue INSERT (internal: the benchmarks' raw baseline runs the same statement).</summary>
+    internal const string InsertSql =
         "INSERT INTO tasks (queue, type, payload, priority, not_before, max_attempts, timeout_ms, idempotency_key, wr_key, created_at, updated_at) " +
         "VALUES ($queue, $type, $payload, $priority, $not_before, $max_attempts, $timeout_ms, $key, " +
         "COALESCE((SELECT wr_clock FROM queues WHERE name = $queue), 0) + $wr_draw, $now, $now) ON CONFLICT DO NOTHING";

@@ -18,6 +18,10 @@ public sealed partial class SqliteTaskStore
 
     private const string LeaseHeldSql = "WHERE id = $id AND status = 1 AND lease_token = $token";
 
+    /// <summary>The complete UPDATE (internal: the benchmarks' raw baseline runs the same statement).</summary>
+    internal const string CompleteSql =
+        "UPDATE tasks SET status = 2, result = $result, finished_at = $now, updated_at = $now, lease_token = NULL, lease_expires_at = NULL " + LeaseHeldSql;
+
     private PreparedStatement? _extend;
     private PreparedStatement? _complete;
     private PreparedStatement? _failRead;
@@ -209,9 +213,7 @@ public sealed partial class SqliteTaskStore
 
     private LeaseOutcome Complete(long id, LeaseToken token, string? resultJson, long now)
     {
-        PreparedStatement st = Prepare(ref _complete,
-            "UPDATE tasks SET status = 2, result = $result, finished_at = $now, updated_at = $now, lease_token = NULL, lease_expires_at = NULL " + LeaseHeldSql,
-            "$result", "$now", "$id", "$token");
+        PreparedStatement st = Prepare(ref _complete, CompleteSql, "$result", "$now", "$id", "$token");
         st.P[0].Value = DbValue(resultJson);
         st.P[1].Value = now;
         st.P[2].Value = id;
