@@ -8,6 +8,7 @@ namespace PrismQ.Benchmarks.Storage;
 /// One operation is a claim of one task followed by its release, so the backlog stays the same size.
 /// </summary>
 [MemoryDiagnoser]
+[SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 10)]
 public class ClaimScalingBenchmarks
 {
     private BenchmarkDatabase? _db;

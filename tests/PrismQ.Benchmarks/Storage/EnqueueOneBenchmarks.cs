@@ -1,10 +1,10 @@
 using BenchmarkDotNet.Attributes;
-using PrismQ.Benchmarks.Storage;
 
 namespace PrismQ.Benchmarks.Storage;
 
 /// <summary>Enqueue one task per transaction, against a raw prepared INSERT per transaction (target: at least 0.8x the raw rate).</summary>
 [MemoryDiagnoser]
+[SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 10)]
 public class EnqueueOneBenchmarks
 {
     private const string Payload = "{\"n\":1}";

@@ -1,11 +1,14 @@
 using System;
 using Microsoft.Data.Sqlite;
+using PrismQ.Storage.Sqlite;
 
 namespace PrismQ.Benchmarks.Storage;
 
 /// <summary>
 /// The raw Microsoft.Data.Sqlite baseline: one connection on a database whose schema PrismQ created, with the same
-/// PRAGMAs, doing the same SQL work by hand with prepared commands. No validation, no tracing, no retry.
+/// PRAGMAs, running PrismQ's own SQL statements (the same INSERT, the same claim UPDATE ... RETURNING of the task's
+/// columns, the same conditional complete UPDATE), prepared once. What it leaves out is the engine: validation, the
+/// store lock, busy retry, mapping rows to records, tasks and tracing. A ratio against it is the engine's overhead.
 /// </summary>
 internal sealed class RawSqlite : IDisposable
 {
@@ -13,6 +16,8 @@ internal sealed class RawSqlite : IDisposable
     private readonly SqliteCommand _insert;
     private readonly SqliteCommand _claim;
     private readonly SqliteCommand _complete;
+    private readonly SqliteCommand _begin;
+    private readonly SqliteCommand _commit;
 
     public RawSqlite(string path, Durability durability)
     {
@@ -20,33 +25,26 @@ internal sealed class RawSqlite : IDisposable
         _connection.Open();
         Execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=" + (durability == Durability.Full ? "FULL" : "NORMAL") +
                 "; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; PRAGMA mmap_size=134217728; PRAGMA cache_size=-20000;");
+        Execute("INSERT INTO queues (name) VALUES ('default') ON CONFLICT (name) DO NOTHING");
 
-        _insert = _connection.CreateCommand();
-        _insert.CommandText =
-            "INSERT INTO tasks (queue, type, payload, priority, not_before, max_attempts, wr_key, created_at, updated_at) " +
-            "VALUES ('default', 'bench', $payload, 0, $now, 5, 0, $now, $now)";
-        _insert.Parameters.Add("$payload", SqliteType.Text);
-        _insert.Parameters.Add("$now", SqliteType.Integer);
-        _insert.Prepare();
+        _insert = Prepare(SqliteTaskStore.InsertSql, "$queue", "$type", "$payload", "$priority", "$not_before", "$max_attempts", "$timeout_ms", "$key", "$wr_draw", "$now");
+        _insert.Parameters["$queue"].Value = "default";
+        _insert.Parameters["$type"].Value = "bench";
+        _insert.Parameters["$priority"].Value = 0;
+        _insert.Parameters["$max_attempts"].Value = 5;
+        _insert.Parameters["$timeout_ms"].Value = DBNull.Value;
+        _insert.Parameters["$key"].Value = DBNull.Value;
+        _insert.Parameters["$wr_draw"].Value = 1.0;
 
-        _claim = _connection.CreateCommand();
-        _claim.CommandText =
-            "UPDATE tasks SET status = 1, attempts = attempts + 1, lease_owner = 'raw', lease_token = randomblob(16), " +
-            "lease_expires_at = $expires, started_at = $now, updated_at = $now " +
-            "WHERE id = (SELECT id FROM tasks WHERE queue = 'default' AND status = 0 AND not_before <= $now ORDER BY not_before, id LIMIT 1) " +
-            "RETURNING id, lease_token";
-        _claim.Parameters.Add("$expires", SqliteType.Integer);
-        _claim.Parameters.Add("$now", SqliteType.Integer);
-        _claim.Prepare();
+        _claim = Prepare(SqliteClaimSql.SingleQueue(SchedulingStrategy.Fifo), "$owner", "$expires", "$now", "$queue", "$n");
+        _claim.Parameters["$owner"].Value = "raw";
+        _claim.Parameters["$queue"].Value = "default";
+        _claim.Parameters["$n"].Value = 1;
 
-        _complete = _connection.CreateCommand();
-        _complete.CommandText =
-            "UPDATE tasks SET status = 2, result = NULL, finished_at = $now, updated_at = $now, lease_token = NULL, lease_expires_at = NULL " +
-            "WHERE id = $id AND status = 1 AND lease_token = $token";
-        _complete.Parameters.Add("$now", SqliteType.Integer);
-        _complete.Parameters.Add("$id", SqliteType.Integer);
-        _complete.Parameters.Add("$token", SqliteType.Blob);
-        _complete.Prepare();
+        _complete = Prepare(SqliteTaskStore.CompleteSql, "$result", "$now", "$id", "$token");
+        _complete.Parameters["$result"].Value = DBNull.Value;
+        _begin = Prepare("BEGIN IMMEDIATE");
+        _commit = Prepare("COMMIT");
     }
 
     private static long Now => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
@@ -54,21 +52,23 @@ internal sealed class RawSqlite : IDisposable
     /// <summary>One prepared INSERT in its own (autocommit) transaction.</summary>
     public void InsertOne(string payload)
     {
-        _insert.Parameters[0].Value = payload;
-        _insert.Parameters[1].Value = Now;
+        long now = Now;
+        _insert.Parameters["$payload"].Value = payload;
+        _insert.Parameters["$not_before"].Value = now;
+        _insert.Parameters["$now"].Value = now;
         _insert.ExecuteNonQuery();
     }
 
     /// <summary><paramref name="count"/> prepared INSERTs in one transaction.</summary>
     public void InsertMany(int count, string payload)
     {
-        using SqliteTransaction tx = _connection.BeginTransaction();
-        _insert.Transaction = tx;
-        _insert.Parameters[0].Value = payload;
-        _insert.Parameters[1].Value = Now;
+        _begin.ExecuteNonQuery();
+        long now = Now;
+        _insert.Parameters["$payload"].Value = payload;
+        _insert.Parameters["$not_before"].Value = now;
+        _insert.Parameters["$now"].Value = now;
         for (int i = 0; i < count; i++) _insert.ExecuteNonQuery();
-        tx.Commit();
-        _insert.Transaction = null;
+        _commit.ExecuteNonQuery();
     }
 
     /// <summary>Claim one (UPDATE ... RETURNING under BEGIN IMMEDIATE, committed), then complete it (committed): two commits.</summary>
@@ -77,25 +77,29 @@ internal sealed class RawSqlite : IDisposable
         long now = Now;
         long id;
         byte[] token;
-        using (SqliteTransaction tx = _connection.BeginTransaction())
+        _begin.ExecuteNonQuery();
+        _claim.Parameters["$expires"].Value = now + 30_000;
+        _claim.Parameters["$now"].Value = now;
+        using (SqliteDataReader reader = _claim.ExecuteReader())
         {
-            _claim.Transaction = tx;
-            _claim.Parameters[0].Value = now + 30_000;
-            _claim.Parameters[1].Value = now;
-            using (SqliteDataReader reader = _claim.ExecuteReader())
+            if (!reader.Read())
             {
-                if (!reader.Read()) return false;
-                id = reader.GetInt64(0);
-                token = (byte[])reader.GetValue(1);
+                reader.Dispose();
+                _commit.ExecuteNonQuery();
+                return false;
             }
 
-            tx.Commit();
-            _claim.Transaction = null;
+            // Read the whole row, as a worker needs it (payload, type, attempts, ...).
+            var values = new object[reader.FieldCount];
+            reader.GetValues(values);
+            id = reader.GetInt64(reader.GetOrdinal("id"));
+            token = (byte[])reader.GetValue(reader.GetOrdinal("lease_token"));
         }
 
-        _complete.Parameters[0].Value = Now;
-        _complete.Parameters[1].Value = id;
-        _complete.Parameters[2].Value = token;
+        _commit.ExecuteNonQuery();
+        _complete.Parameters["$now"].Value = Now;
+        _complete.Parameters["$id"].Value = id;
+        _complete.Parameters["$token"].Value = token;
         return _complete.ExecuteNonQuery() == 1;
     }
 
@@ -106,11 +110,22 @@ internal sealed class RawSqlite : IDisposable
         command.ExecuteNonQuery();
     }
 
+    private SqliteCommand Prepare(string sql, params string[] parameters)
+    {
+        SqliteCommand command = _connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (string name in parameters) command.Parameters.Add(new SqliteParameter(name, null));
+        command.Prepare();
+        return command;
+    }
+
     public void Dispose()
     {
         _insert.Dispose();
         _claim.Dispose();
         _complete.Dispose();
+        _begin.Dispose();
+        _commit.Dispose();
         _connection.Dispose();
     }
 }
