@@ -60,7 +60,14 @@ internal sealed class CountingStore : ITaskStore
     public Task<LeaseOutcome> ReleaseAsync(long id, LeaseToken token, CancellationToken cancellationToken = default) => _inner.ReleaseAsync(id, token, cancellationToken);
     public Task<LeaseOutcome> ReportProgressAsync(long id, LeaseToken token, int? percent, string? message, CancellationToken cancellationToken = default) => _inner.ReportProgressAsync(id, token, percent, message, cancellationToken);
     public Task<ReclaimResult> ReclaimExpiredAsync(CancellationToken cancellationToken = default) => _inner.ReclaimExpiredAsync(cancellationToken);
-    public Task<ReclaimResult> ReclaimWorkerAsync(string workerId, CancellationToken cancellationToken = default) => _inner.ReclaimWorkerAsync(workerId, cancellationToken);
+    /// <summary>Called with the worker id before each <see cref="ReclaimWorkerAsync"/> is passed on.</summary>
+    public Action<string>? BeforeReclaimWorker { get; set; }
+
+    public Task<ReclaimResult> ReclaimWorkerAsync(string workerId, CancellationToken cancellationToken = default)
+    {
+        BeforeReclaimWorker?.Invoke(workerId);
+        return _inner.ReclaimWorkerAsync(workerId, cancellationToken);
+    }
     public Task RegisterWorkerAsync(WorkerRecord worker, CancellationToken cancellationToken = default) => _inner.RegisterWorkerAsync(worker, cancellationToken);
     public Task HeartbeatWorkerAsync(string workerId, IReadOnlyCollection<long> currentTaskIds, CancellationToken cancellationToken = default) => _inner.HeartbeatWorkerAsync(workerId, currentTaskIds, cancellationToken);
     public Task UnregisterWorkerAsync(string workerId, CancellationToken cancellationToken = default) => _inner.UnregisterWorkerAsync(workerId, cancellationToken);

@@ -69,7 +69,8 @@ public sealed class WorkersLeaseTests
         var worker = new Worker(db.Store, new WorkerOptions
         {
             MaxTasks = 1,
-            LeaseDuration = TimeSpan.FromSeconds(1),
+            LeaseDuration = TimeSpan.FromSeconds(30), // a lease that cannot expire under load;
+            HeartbeatFraction = 0.01,                  // heartbeats every 300 ms all the same
             Handlers = { ["t"] = async (ctx, ct) => { started.Set(); await Task.Delay(Timeout.Infinite, ct); return null; } },
         });
         Task<WorkerRunSummary> run = worker.RunAsync();
@@ -90,7 +91,8 @@ public sealed class WorkersLeaseTests
         var worker = new Worker(db.Store, new WorkerOptions
         {
             MaxTasks = 1,
-            LeaseDuration = TimeSpan.FromSeconds(1),
+            LeaseDuration = TimeSpan.FromSeconds(30), // a lease that cannot expire under load;
+            HeartbeatFraction = 0.01,                  // heartbeats every 300 ms all the same
             Handlers = { ["t"] = async (ctx, ct) => { started.Set(); try { await Task.Delay(Timeout.Infinite, ct); } catch (OperationCanceledException) { cancelled = true; } return "\"stale\""; } },
         });
         Task<WorkerRunSummary> run = worker.RunAsync();

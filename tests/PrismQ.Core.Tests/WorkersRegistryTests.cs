@@ -22,7 +22,8 @@ public sealed class WorkersRegistryTests
         {
             Queues = new[] { "default", "other" },
             MaxTasks = 1,
-            LeaseDuration = TimeSpan.FromSeconds(1),
+            LeaseDuration = TimeSpan.FromSeconds(30), // a lease that cannot expire under load;
+            HeartbeatFraction = 0.01,                  // heartbeats every 300 ms all the same
             Handlers = { ["t"] = async (c, t) => { await release.Task; return null; } },
         });
         Task<WorkerRunSummary> run = worker.RunAsync();
@@ -92,6 +93,40 @@ public sealed class WorkersRegistryTests
         Assert.Equal(new[] { "free" }, swept.Select(s => s.WorkerId));
         Assert.Equal(new[] { "held" }, (await db.Store.ListWorkersAsync()).Select(w => w.Id));
         Assert.False(File.Exists(WorkerLivenessLock.PathFor(folder, "free")));
+    }
+
+    [Fact]
+    public async Task While_a_dead_worker_without_a_lock_file_is_reclaimed_no_worker_can_start_with_its_id()
+    {
+        // A worker restarted with a fixed id (PRISMQ_QUEUE_WORKER_ID) must not start between the sweeper's liveness
+        // check and its reclaim: the reclaim takes back every lease of that id, so it would take the new worker's too.
+        using var db = new WorkersTestDb();
+        string folder = db.DbPath + "-workers";
+        Directory.CreateDirectory(folder);
+        await db.Store.RegisterWorkerAsync(new WorkerRecord { Id = "fixed-id", Host = Environment.MachineName, ProcessId = await DeadProcessId(), Queues = new[] { "default" }, StartedAt = DateTimeOffset.UtcNow, LastHeartbeatAt = DateTimeOffset.UtcNow });
+        Assert.False(File.Exists(WorkerLivenessLock.PathFor(folder, "fixed-id")));
+        var store = new CountingStore(db.Store);
+        bool? restartRefused = null;
+        store.BeforeReclaimWorker = id =>
+        {
+            try
+            {
+                using WorkerLivenessLock? restarted = WorkerLivenessLock.Acquire(folder, id, TimeSpan.Zero, TimeProvider.System);
+                restartRefused = restarted is null;
+            }
+            catch (PrismQException)
+            {
+                restartRefused = true;
+            }
+        };
+
+        var swept = await new DeadWorkerSweeper(store, "me", folder).SweepAsync(CancellationToken.None);
+
+        Assert.Equal(new[] { "fixed-id" }, swept.Select(s => s.WorkerId));
+        Assert.True(restartRefused, "a worker with the dead worker's id could take its liveness lock during the reclaim");
+        Assert.False(File.Exists(WorkerLivenessLock.PathFor(folder, "fixed-id")));
+        using WorkerLivenessLock? afterwards = WorkerLivenessLock.Acquire(folder, "fixed-id", TimeSpan.Zero, TimeProvider.System);
+        Assert.NotNull(afterwards);
     }
 
     [Fact]

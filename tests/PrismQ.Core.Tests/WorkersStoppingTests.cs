@@ -96,7 +96,8 @@ public sealed class WorkersStoppingTests
         using var cts = new CancellationTokenSource();
         var worker = new Worker(db.Store, new WorkerOptions
         {
-            GracePeriod = TimeSpan.FromMilliseconds(100),
+            // The handler honours its token: 2 s lets its cancellation run before the abandon timer, even on a loaded machine.
+            GracePeriod = TimeSpan.FromSeconds(2),
             Handlers = { ["t"] = async (ctx, ct) => { started.Set(); await Task.Delay(Timeout.Infinite, ct); return null; } },
         });
         Task<WorkerRunSummary> run = worker.RunAsync(cts.Token);

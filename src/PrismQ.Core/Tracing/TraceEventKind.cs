@@ -5,15 +5,15 @@ public enum TraceEventKind : ushort
 {
     /// <summary>A task was enqueued (value: 1) or a batch of tasks (value: the batch size).</summary>
     Enqueue = 1,
-    /// <summary>A claim leased tasks (value: how many).</summary>
+    /// <summary>A claim leased a task: one event per leased task attempt (value: how many tasks that claim leased).</summary>
     Claim = 2,
     /// <summary>A handler started an attempt.</summary>
     Start = 3,
-    /// <summary>A handler reported progress (value: percent).</summary>
+    /// <summary>A handler's progress was written (value: percent, -1 for none; the detail lane holds its message).</summary>
     Progress = 4,
     /// <summary>An attempt succeeded (value: duration in microseconds).</summary>
     Complete = 5,
-    /// <summary>An attempt failed (value: duration in microseconds).</summary>
+    /// <summary>An attempt failed (value: duration in microseconds; the detail lane holds the error type, message and detail).</summary>
     Fail = 6,
     /// <summary>A failed attempt was scheduled for retry (value: delay in milliseconds).</summary>
     RetryScheduled = 7,

@@ -11,7 +11,9 @@ namespace PrismQ.Workers;
 /// Finds registered workers on this host whose process is gone and takes their tasks back at once
 /// (<see cref="ITaskStore.ReclaimWorkerAsync"/>), then removes their registration. A worker is judged dead when its
 /// liveness lock file exists and can be locked (the OS freed it when the process died), or, when it has no lock
-/// file, when no process has its id. Workers on other hosts are never judged here: only lease expiry applies to them.
+/// file, when no process has its id. Either way the sweeper holds that worker's lock while it reclaims, so a worker
+/// restarted with the same id waits and never loses its new leases to the reclaim.
+/// Workers on other hosts are never judged here: only lease expiry applies to them.
 /// </summary>
 internal sealed class DeadWorkerSweeper
 {
@@ -46,6 +48,13 @@ internal sealed class DeadWorkerSweeper
             else
             {
                 dead = !ProcessExists(worker.ProcessId);
+                if (dead && lockPath is not null)
+                {
+                    // Take the (absent) lock ourselves for the reclaim: a worker restarted with this id takes its lock
+                    // before it registers or claims, so it cannot start in between and lose its new leases to us.
+                    heldLock = WorkerLivenessLock.TryOpenExclusive(lockPath, create: true, out bool held);
+                    if (heldLock is null && held) continue; // a worker with this id holds it now: it is alive
+                }
             }
             if (!dead) continue;
             try

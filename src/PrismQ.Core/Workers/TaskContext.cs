@@ -79,6 +79,17 @@ public sealed class TaskContext
         _progress.Report(percent, message);
     }
 
+    /// <summary>
+    /// Asks the tracer to keep this attempt's detail (its window is marked <see cref="WindowMark.Requested"/>), as a
+    /// failed attempt's is: the detail lane's records of the attempt within the pre-roll, and all that follow.
+    /// Does nothing when tracing is off.
+    /// </summary>
+    public void RequestTraceDetail()
+    {
+        if (!_tracer.IsEnabled) return;
+        _tracer.MarkWindow(TaskId, Attempt, WindowMark.Requested);
+    }
+
     /// <summary>Writes a user event into the trace (when tracing is on), attached to this attempt.</summary>
     /// <param name="message">The event text.</param>
     /// <param name="value">A number to record with it.</param>

@@ -240,7 +240,8 @@ public sealed class Worker
         try
         {
             IReadOnlyList<TaskRecord> claimed = await _store.ClaimAsync(request, CancellationToken.None).ConfigureAwait(false);
-            if (claimed.Count > 0) _tracer.Emit(TraceEventKind.Claim, 0, 0, _traceSlot, claimed.Count);
+            // One claim event per leased task (value: how many the claim leased), so each attempt's claim is traced.
+            foreach (TaskRecord task in claimed) _tracer.Emit(TraceEventKind.Claim, task.Id, task.Attempts, _traceSlot, claimed.Count);
             return claimed;
         }
         catch (PrismQException e) when (e.Code == PrismQErrorCode.DatabaseBusy)
@@ -264,7 +265,11 @@ public sealed class Worker
     {
         TaskRecord task = attempt.Task;
         attempt.Progress = new ProgressThrottle(_store, task.Id, attempt.Token, _options.ProgressInterval, _clock,
-            (percent, _) => _tracer.Emit(TraceEventKind.Progress, task.Id, task.Attempts, _traceSlot, percent ?? -1));
+            (percent, message) =>
+            {
+                if (message is null) _tracer.Emit(TraceEventKind.Progress, task.Id, task.Attempts, _traceSlot, percent ?? -1);
+                else _tracer.EmitDetail(TraceEventKind.Progress, task.Id, task.Attempts, _traceSlot, percent ?? -1, message);
+            });
         var context = new TaskContext(task, attempt.Token, WorkerId, attempt.CancellationToken, attempt.Progress, _tracer, _traceSlot);
         if (task.Timeout is { } timeout) attempt.StartTimeout(timeout, _clock, _grace);
         _tracer.Emit(TraceEventKind.Start, task.Id, task.Attempts, _traceSlot, 0);
@@ -373,10 +378,19 @@ public sealed class Worker
         };
         if (outcome == AttemptOutcome.Retried && failed.RetryAt is { } at)
             _tracer.Emit(TraceEventKind.RetryScheduled, attempt.Id, attempt.Attempt, _traceSlot, (long)Math.Max(0, (at - _clock.GetUtcNow()).TotalMilliseconds));
-        EndAttempt(attempt, outcome, timedOut, abandoned);
+        EndAttempt(attempt, outcome, timedOut, abandoned, _tracer.IsEnabled ? ErrorText(error) : null);
     }
 
-    private void EndAttempt(RunningAttempt attempt, AttemptOutcome outcome, bool timedOut, bool abandoned)
+    /// <summary>The detail-lane text of a failed attempt: the error's type and message, then its detail (a stack trace).</summary>
+    private static string ErrorText(TaskError error) =>
+        (error.Type is null ? "" : error.Type + ": ") + error.Message + (error.Detail is null ? "" : "\n" + error.Detail);
+
+    /// <param name="attempt">The attempt that ended.</param>
+    /// <param name="outcome">How it ended.</param>
+    /// <param name="timedOut">It passed its task's timeout.</param>
+    /// <param name="abandoned">Its handler ignored cancellation past the grace period.</param>
+    /// <param name="failureDetail">The error text of a failed attempt, carried by its Fail event in the detail lane.</param>
+    private void EndAttempt(RunningAttempt attempt, AttemptOutcome outcome, bool timedOut, bool abandoned, string? failureDetail = null)
     {
         if (!attempt.TryEnd()) return;
         long micros = (long)(_clock.GetElapsedTime(attempt.StartTimestamp).Ticks / 10);
@@ -388,11 +402,11 @@ public sealed class Worker
                 break;
             case AttemptOutcome.Failed:
                 Interlocked.Increment(ref _failed);
-                _tracer.Emit(TraceEventKind.Fail, attempt.Id, attempt.Attempt, _traceSlot, micros);
+                EmitFail(attempt, micros, failureDetail);
                 break;
             case AttemptOutcome.Retried:
                 Interlocked.Increment(ref _retried);
-                _tracer.Emit(TraceEventKind.Fail, attempt.Id, attempt.Attempt, _traceSlot, micros);
+                EmitFail(attempt, micros, failureDetail);
                 break;
             case AttemptOutcome.Cancelled:
                 Interlocked.Increment(ref _cancelled);
@@ -422,6 +436,12 @@ public sealed class Worker
             // An observer's failure is not the attempt's.
         }
         _mainWake.Set();
+    }
+
+    private void EmitFail(RunningAttempt attempt, long micros, string? detail)
+    {
+        if (detail is null) _tracer.Emit(TraceEventKind.Fail, attempt.Id, attempt.Attempt, _traceSlot, micros);
+        else _tracer.EmitDetail(TraceEventKind.Fail, attempt.Id, attempt.Attempt, _traceSlot, micros, detail);
     }
 
     private async Task CompletionLoopAsync(CancellationToken stop)

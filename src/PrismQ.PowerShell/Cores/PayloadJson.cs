@@ -1,0 +1,216 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Collections.Specialized;
+using System.Globalization;
+using System.IO;
+using System.Reflection;
+using System.Text;
+using System.Text.Json;
+
+namespace PrismQ.PowerShell.Cores;
+
+/// <summary>
+/// Converts plain .NET values to payload JSON and back, with no PowerShell types (the cmdlet layer unwraps
+/// PSObjects first, see <c>PowerShellValues</c>).
+/// <list type="bullet">
+/// <item>null, strings, chars, booleans, all numeric types, enums (by name), Guid, Uri, DateTime/DateTimeOffset
+/// (ISO 8601 "o" format, as strings) and TimeSpan (constant "c" format, as a string) are JSON scalars;</item>
+/// <item>any <see cref="IDictionary"/> is a JSON object (keys by their string form);</item>
+/// <item>any other <see cref="IEnumerable"/> is a JSON array;</item>
+/// <item>any other object is a JSON object of its public readable instance properties, to
+/// <see cref="ObjectPropertyDepth"/> levels below the first such object; deeper, its <c>ToString()</c>.</item>
+/// </list>
+/// Dictionaries and arrays may nest to <see cref="MaxDepth"/> levels; deeper is an <see cref="PrismQErrorCode.InvalidPayload"/> error
+/// (it is almost always a cycle).
+/// </summary>
+internal static class PayloadJson
+{
+    /// <summary>The deepest nesting of objects and arrays.</summary>
+    public const int MaxDepth = 64;
+
+    /// <summary>How many levels of an arbitrary object's properties are taken before falling back to ToString().</summary>
+    public const int ObjectPropertyDepth = 3;
+
+    private static readonly JsonWriterOptions WriterOptions = new() { Indented = false, SkipValidation = false };
+
+    /// <summary>The JSON text of <paramref name="value"/>.</summary>
+    public static string Serialize(object? value)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream, WriterOptions))
+        {
+            Write(writer, value, 0, -1);
+        }
+
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    /// <summary>
+    /// Rebuilds plain values from JSON text: objects become <see cref="OrderedDictionary"/> (keys in document order),
+    /// arrays <c>object?[]</c>, numbers <see cref="int"/>, <see cref="long"/> or <see cref="double"/>, and
+    /// strings, booleans and null themselves.
+    /// </summary>
+    public static object? Deserialize(string? json)
+    {
+        if (json is null) return null;
+        try
+        {
+            using JsonDocument document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = MaxDepth + 1 });
+            return FromElement(document.RootElement);
+        }
+        catch (JsonException ex)
+        {
+            throw new PrismQException(PrismQErrorCode.InvalidPayload, $"The stored JSON could not be read: {ex.Message}", "json", null, ex);
+        }
+    }
+
+    private static object? FromElement(JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                var dictionary = new OrderedDictionary(StringComparer.Ordinal);
+                foreach (JsonProperty property in element.EnumerateObject())
+                    dictionary[property.Name] = FromElement(property.Value);
+                return dictionary;
+            case JsonValueKind.Array:
+                var list = new List<object?>();
+                foreach (JsonElement item in element.EnumerateArray()) list.Add(FromElement(item));
+                return list.ToArray();
+            case JsonValueKind.String:
+                return element.GetString();
+            case JsonValueKind.Number:
+                if (element.TryGetInt32(out int i)) return i;
+                if (element.TryGetInt64(out long l)) return l;
+                return element.GetDouble();
+            case JsonValueKind.True:
+                return true;
+            case JsonValueKind.False:
+                return false;
+            default:
+                return null;
+        }
+    }
+
+    // objectDepth: -1 while inside plain data; otherwise how many reflected-object levels are open.
+    private static void Write(Utf8JsonWriter writer, object? value, int depth, int objectDepth)
+    {
+        if (depth > MaxDepth)
+            throw new PrismQException(PrismQErrorCode.InvalidPayload,
+                $"The payload nests deeper than {MaxDepth} levels; payloads must be at most {MaxDepth} levels deep (a reference cycle?).", "Payload", null);
+
+        switch (value)
+        {
+            case null:
+            case DBNull:
+                writer.WriteNullValue();
+                return;
+            case string s:
+                writer.WriteStringValue(s);
+                return;
+            case char c:
+                writer.WriteStringValue(c.ToString());
+                return;
+            case bool b:
+                writer.WriteBooleanValue(b);
+                return;
+            case Enum e:
+                writer.WriteStringValue(e.ToString());
+                return;
+            case DateTime dt:
+                writer.WriteStringValue(dt.ToString("o", CultureInfo.InvariantCulture));
+                return;
+            case DateTimeOffset dto:
+                writer.WriteStringValue(dto.ToString("o", CultureInfo.InvariantCulture));
+                return;
+            case TimeSpan ts:
+                writer.WriteStringValue(ts.ToString("c", CultureInfo.InvariantCulture));
+                return;
+            case Guid g:
+                writer.WriteStringValue(g.ToString("D"));
+                return;
+            case Uri u:
+                writer.WriteStringValue(u.OriginalString);
+                return;
+        }
+
+        if (TryWriteNumber(writer, value)) return;
+
+        if (value is IDictionary dictionary)
+        {
+            writer.WriteStartObject();
+            foreach (DictionaryEntry entry in dictionary)
+            {
+                writer.WritePropertyName(Convert.ToString(entry.Key, CultureInfo.InvariantCulture) ?? string.Empty);
+                Write(writer, entry.Value, depth + 1, objectDepth);
+            }
+
+            writer.WriteEndObject();
+            return;
+        }
+
+        if (value is IEnumerable enumerable)
+        {
+            writer.WriteStartArray();
+            foreach (object? item in enumerable) Write(writer, item, depth + 1, objectDepth);
+            writer.WriteEndArray();
+            return;
+        }
+
+        int nextObjectDepth = objectDepth < 0 ? 1 : objectDepth + 1;
+        if (nextObjectDepth > ObjectPropertyDepth)
+        {
+            writer.WriteStringValue(Convert.ToString(value, CultureInfo.InvariantCulture));
+            return;
+        }
+
+        writer.WriteStartObject();
+        foreach (PropertyInfo property in value.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        {
+            if (!property.CanRead || property.GetIndexParameters().Length > 0) continue;
+            object? propertyValue;
+            try
+            {
+                propertyValue = property.GetValue(value);
+            }
+            catch (Exception ex) when (ex is TargetInvocationException || ex is NotSupportedException || ex is InvalidOperationException)
+            {
+                continue; // a property that throws when read is left out, as ConvertTo-Json does
+            }
+
+            writer.WritePropertyName(property.Name);
+            Write(writer, propertyValue, depth + 1, nextObjectDepth);
+        }
+
+        writer.WriteEndObject();
+    }
+
+    private static bool TryWriteNumber(Utf8JsonWriter writer, object value)
+    {
+        switch (value)
+        {
+            case int v: writer.WriteNumberValue(v); return true;
+            case long v: writer.WriteNumberValue(v); return true;
+            case short v: writer.WriteNumberValue(v); return true;
+            case sbyte v: writer.WriteNumberValue(v); return true;
+            case byte v: writer.WriteNumberValue(v); return true;
+            case ushort v: writer.WriteNumberValue(v); return true;
+            case uint v: writer.WriteNumberValue(v); return true;
+            case ulong v: writer.WriteNumberValue(v); return true;
+            case decimal v: writer.WriteNumberValue(v); return true;
+            case float v: WriteFloating(writer, v); return true;
+            case double v: WriteFloating(writer, v); return true;
+            case System.Numerics.BigInteger v: writer.WriteRawValue(v.ToString(CultureInfo.InvariantCulture)); return true;
+            default: return false;
+        }
+    }
+
+    private static void WriteFloating(Utf8JsonWriter writer, double v)
+    {
+        if (double.IsNaN(v) || double.IsInfinity(v))
+            throw new PrismQException(PrismQErrorCode.InvalidPayload,
+                $"The payload holds the number {v.ToString(CultureInfo.InvariantCulture)}; JSON has no NaN or infinity, so payload numbers must be finite.", "Payload", v);
+        writer.WriteNumberValue(v);
+    }
+}

@@ -1,0 +1,143 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Runtime.InteropServices;
+
+namespace PrismQ.PowerShell.Cores;
+
+/// <summary>
+/// One open store per database file per PowerShell session (the module is loaded once per process, so per process),
+/// opened on first use and disposed when the module is removed. Thread-safe.
+/// </summary>
+internal static class StoreCache
+{
+    private static readonly object Gate = new();
+    private static readonly Dictionary<string, Entry> Stores = new(PathComparer);
+
+    /// <summary>How stores are opened. Tests may replace it; the default opens the SQLite store.</summary>
+    public static Func<QueueOptions, ITaskStore> Factory { get; set; } = DefaultFactory;
+
+    /// <summary>Paths compare without case on Windows and macOS, with case elsewhere.</summary>
+    public static StringComparer PathComparer =>
+        RuntimeInformation.IsOSPlatform(OSPlatform.Linux) ? StringComparer.Ordinal : StringComparer.OrdinalIgnoreCase;
+
+    /// <summary>
+    /// The store for <paramref name="fullPath"/>, opened when needed. With <paramref name="durability"/> set and an
+    /// open store using another durability, the store is reopened with it.
+    /// </summary>
+    public static ITaskStore Get(string fullPath, Durability? durability = null)
+    {
+        if (string.IsNullOrWhiteSpace(fullPath))
+            throw new PrismQException(PrismQErrorCode.InvalidDatabasePath, $"The database path '{fullPath}' is empty; give a file path.", "Database", fullPath);
+        lock (Gate)
+        {
+            if (Stores.TryGetValue(fullPath, out Entry? entry))
+            {
+                if (durability is null || durability == entry.Durability) return entry.Store;
+                Stores.Remove(fullPath);
+                entry.Store.Dispose();
+            }
+
+            Durability chosen = durability ?? Durability.Normal;
+            ITaskStore store = Factory(new QueueOptions { DatabasePath = fullPath, Durability = chosen });
+            Stores[fullPath] = new Entry(store, chosen);
+            return store;
+        }
+    }
+
+    /// <summary>The durability of the open store for this path, or null when none is open.</summary>
+    public static Durability? DurabilityOf(string fullPath)
+    {
+        lock (Gate) return Stores.TryGetValue(fullPath, out Entry? entry) ? entry.Durability : null;
+    }
+
+    /// <summary>Closes and forgets the store for one path (for example before the file is replaced).</summary>
+    public static void Close(string fullPath)
+    {
+        lock (Gate)
+        {
+            if (!Stores.TryGetValue(fullPath, out Entry? entry)) return;
+            Stores.Remove(fullPath);
+            entry.Store.Dispose();
+        }
+    }
+
+    /// <summary>Closes every open store (module removal).</summary>
+    public static void CloseAll()
+    {
+        lock (Gate)
+        {
+            foreach (Entry entry in Stores.Values)
+            {
+                try
+                {
+                    entry.Store.Dispose();
+                }
+                catch (Exception)
+                {
+                    // Closing at module removal must not fail the removal; the file stays consistent (WAL).
+                }
+            }
+
+            Stores.Clear();
+        }
+    }
+
+    /// <summary>
+    /// The database path after the precedence: the parameter, else <c>PRISMQ_QUEUE_DB_PATH</c>, else the platform default,
+    /// made absolute against <paramref name="currentDirectory"/> (PowerShell's current file-system location).
+    /// </summary>
+    public static string ResolvePath(string? parameter, string currentDirectory)
+    {
+        if (parameter is not null && parameter.Trim().Length == 0)
+            throw new PrismQException(PrismQErrorCode.InvalidDatabasePath, "The -Database value is empty; give a file path or leave it out.", "Database", parameter);
+        string path = new QueueOptions { DatabasePath = parameter }.ResolveDatabasePath();
+        try
+        {
+            return Path.GetFullPath(Path.IsPathRooted(path) ? path : Path.Combine(currentDirectory, path));
+        }
+        catch (Exception ex) when (ex is ArgumentException || ex is NotSupportedException || ex is PathTooLongException)
+        {
+            throw new PrismQException(PrismQErrorCode.InvalidDatabasePath, $"The database path '{path}' is not a valid file path: {ex.Message}", "Database", path, ex);
+        }
+    }
+
+    /// <summary>
+    /// Opens the SQLite store with tracing on: a <see cref="TraceSession"/> writes the engine's events to
+    /// <c>&lt;database&gt;.trace.db</c> and is closed (drained) with the store.
+    /// </summary>
+    private static ITaskStore DefaultFactory(QueueOptions options)
+    {
+        string path = options.DatabasePath!;
+        SqliteTaskStore.Open(new QueueOptions { DatabasePath = path, Durability = options.Durability }).Dispose(); // checks and creates the queue database first
+        TraceSession session = TraceSession.Start(path);
+        try
+        {
+            return new TracedStore(SqliteTaskStore.Open(new QueueOptions { DatabasePath = path, Durability = options.Durability, Tracer = session.Emitter }), session);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The trace session of the open store for this path, or null (no store open, or a store without tracing).</summary>
+    public static TraceSession? TraceSessionOf(string fullPath)
+    {
+        lock (Gate) return Stores.TryGetValue(fullPath, out Entry? entry) && entry.Store is TracedStore traced ? traced.Session : null;
+    }
+
+    private sealed class Entry
+    {
+        public Entry(ITaskStore store, Durability durability)
+        {
+            Store = store;
+            Durability = durability;
+        }
+
+        public ITaskStore Store { get; }
+
+        public Durability Durability { get; }
+    }
+}

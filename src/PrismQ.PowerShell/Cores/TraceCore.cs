@@ -1,0 +1,106 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+
+namespace PrismQ.PowerShell.Cores;
+
+/// <summary>The cores of <c>Get-PrismQTrace</c>, <c>Export-PrismQTrace</c> and <c>Write-PrismQTrace</c> (outside a handler).</summary>
+internal static class TraceCore
+{
+    /// <summary>How long a query waits for this process's buffered events to reach the trace database.</summary>
+    public static readonly TimeSpan FlushTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>Builds a query from the cmdlets' parameters; DateTime values without a kind count as local time.</summary>
+    public static TraceQuery Query(long[]? taskIds, string? workerId, string[]? kinds, DateTime? since, DateTime? until, bool includeDetail, int? first)
+    {
+        var parsedKinds = new List<TraceEventKind>();
+        if (kinds is not null)
+            foreach (string kind in kinds)
+            {
+                if (!Enum.TryParse(kind, ignoreCase: true, out TraceEventKind parsed) || !Enum.IsDefined(typeof(TraceEventKind), parsed))
+                    throw new PrismQException(PrismQErrorCode.InvalidArgument,
+                        $"-Kind '{kind}' is not a trace event kind; use one of: {string.Join(", ", Enum.GetNames(typeof(TraceEventKind)))}.", "Kind", kind);
+                parsedKinds.Add(parsed);
+            }
+
+        if (taskIds is { Length: > 1 })
+            throw new PrismQException(PrismQErrorCode.InvalidArgument, "Internal: one task id per query.", "TaskId", taskIds.Length);
+        return new TraceQuery
+        {
+            TaskId = taskIds is { Length: 1 } ? taskIds[0] : null,
+            WorkerId = string.IsNullOrEmpty(workerId) ? null : workerId,
+            Kinds = parsedKinds.Count > 0 ? parsedKinds : null,
+            From = since is { } s ? TaskInfoMapper.ToInstant(s) : null,
+            To = until is { } u ? TaskInfoMapper.ToInstant(u) : null,
+            IncludeDetail = includeDetail,
+            Limit = first ?? TraceQuery.MaxLimit,
+        };
+    }
+
+    /// <summary>Makes this process's buffered events visible in the trace database (when this session traces that database).</summary>
+    public static void Flush(string databasePath) => StoreCache.TraceSessionOf(databasePath)?.Flush(FlushTimeout);
+
+    /// <summary>
+    /// The events matching the query, for each task id when several are given (one query each), merged by timestamp;
+    /// nothing when the database has no trace yet.
+    /// </summary>
+    public static IReadOnlyList<global::PrismQ.TraceEvent> Get(string databasePath, long[]? taskIds, Func<long[]?, TraceQuery> query)
+    {
+        Flush(databasePath);
+        var store = TraceStore.ForQueue(databasePath);
+        if (!File.Exists(store.DatabasePath)) return Array.Empty<global::PrismQ.TraceEvent>();
+        if (taskIds is not { Length: > 1 }) return store.Query(query(taskIds));
+        var all = new List<global::PrismQ.TraceEvent>();
+        foreach (long id in taskIds) all.AddRange(store.Query(query(new[] { id })));
+        all.Sort((a, b) => a.Timestamp.CompareTo(b.Timestamp));
+        return all;
+    }
+
+    /// <summary>Writes a Chrome Trace Event JSON file of the matching events (task ids: one file with every listed task). Returns the file.</summary>
+    public static FileInfo Export(string databasePath, string filePath, long[]? taskIds, DateTime? since, DateTime? until)
+    {
+        Flush(databasePath);
+        var store = TraceStore.ForQueue(databasePath);
+        if (!File.Exists(store.DatabasePath))
+            throw new PrismQException(PrismQErrorCode.InvalidArgument, $"The database '{databasePath}' has no trace yet ({store.DatabasePath} does not exist); run a worker first.", "Database", databasePath);
+        string? folder = Path.GetDirectoryName(filePath);
+        if (!string.IsNullOrEmpty(folder)) Directory.CreateDirectory(folder);
+        string temporary = filePath + ".tmp";
+        using (var output = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            if (taskIds is not { Length: > 1 })
+            {
+                store.ExportChromeTrace(output, Query(taskIds, null, null, since, until, includeDetail: true, first: null));
+            }
+            else
+            {
+                var events = new List<global::PrismQ.TraceEvent>();
+                foreach (long id in taskIds) events.AddRange(store.Query(Query(new[] { id }, null, null, since, until, includeDetail: true, first: null)));
+                events.Sort((a, b) => a.Timestamp.CompareTo(b.Timestamp));
+                global::PrismQ.Tracing.ChromeTraceExporter.Write(output, events);
+            }
+        }
+
+        if (File.Exists(filePath)) File.Delete(filePath);
+        File.Move(temporary, filePath);
+        return new FileInfo(filePath);
+    }
+
+    /// <summary>The PowerShell-facing form of an engine event.</summary>
+    public static TraceEvent ToInfo(global::PrismQ.TraceEvent e) => new()
+    {
+        Timestamp = e.Timestamp.LocalDateTime,
+        Kind = e.Kind,
+        TaskId = e.TaskId,
+        Attempt = e.Attempt,
+        WorkerId = e.WorkerId,
+        Value = e.Value,
+        Message = e.Detail,
+        Host = e.Host,
+        ProcessId = e.ProcessId,
+    };
+
+    /// <summary>A user event's text: the message, then the data as JSON when there is any.</summary>
+    public static string UserMessage(string message, object? plainData) =>
+        plainData is null ? message : message + " " + PayloadJson.Serialize(plainData);
+}

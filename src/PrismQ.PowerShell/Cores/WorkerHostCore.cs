@@ -1,0 +1,198 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+using PrismQ.Workers;
+
+namespace PrismQ.PowerShell.Cores;
+
+/// <summary>The settings of <c>Start-PrismQWorker</c>.</summary>
+internal sealed class WorkerSettings
+{
+    public IReadOnlyList<string> Queues { get; set; } = new[] { QueueNames.Default };
+    public SchedulingStrategy Strategy { get; set; } = SchedulingStrategy.Fifo;
+    public int Concurrency { get; set; } = 1;
+    public int? MaxTasks { get; set; }
+    public TimeSpan? IdleTimeout { get; set; }
+    public TimeSpan? MaxRunTime { get; set; }
+    public TimeSpan? LeaseDuration { get; set; }
+    public string? WorkerId { get; set; }
+
+    /// <summary>The task types with a handler; null: one handler for every type.</summary>
+    public IReadOnlyCollection<string>? HandledTypes { get; set; }
+}
+
+/// <summary>
+/// The core of <c>Start-PrismQWorker</c>, with no PowerShell types: runs the engine's <see cref="Worker"/> and turns each
+/// handler invocation into a <see cref="HandlerCall"/>. Without an off-thread invoker, calls wait in a queue that the
+/// cmdlet's own thread pumps (<see cref="TryTakeCall"/>), so handlers run on the pipeline thread; with one, the invoker
+/// runs them (a RunspacePool) and completes them. Ended attempts are counted, and the ids of tasks that reached a final
+/// state are queued for <c>-PassThru</c>. <see cref="ReleaseInFlight"/> gives every in-flight lease back at once (Ctrl+C).
+/// </summary>
+internal sealed class WorkerHostCore : IDisposable
+{
+    private readonly ITaskStore _store;
+    private readonly Worker _worker;
+    private readonly Func<HandlerCall, Task>? _offThreadInvoker;
+    private readonly BlockingCollection<HandlerCall> _calls = new();
+    private readonly ConcurrentDictionary<HandlerCall, byte> _inFlight = new();
+    private readonly ConcurrentQueue<long> _finished = new();
+    private readonly SemaphoreSlim _wake = new(0);
+    private long _ended;
+
+    public WorkerHostCore(ITaskStore store, WorkerSettings settings, Func<HandlerCall, Task>? offThreadInvoker)
+    {
+        _store = store;
+        _offThreadInvoker = offThreadInvoker;
+        var options = new WorkerOptions
+        {
+            Queues = settings.Queues,
+            Strategy = settings.Strategy,
+            Concurrency = settings.Concurrency,
+            MaxTasks = settings.MaxTasks,
+            IdleTimeout = settings.IdleTimeout,
+            MaxRunTime = settings.MaxRunTime,
+            LeaseDuration = settings.LeaseDuration,
+            WorkerId = settings.WorkerId,
+            FallbackHandler = settings.HandledTypes is null ? Dispatch : null,
+            AttemptEnded = OnAttemptEnded,
+        };
+        if (settings.HandledTypes is not null)
+            foreach (string type in settings.HandledTypes) options.Handlers[type] = Dispatch;
+
+        // The worker needs the SQLite store itself to find the database (enqueue wake-ups, liveness) and its tracer.
+        _worker = new Worker(store is TracedStore traced ? traced.Inner : store, options);
+    }
+
+    /// <summary>The worker's id.</summary>
+    public string WorkerId => _worker.WorkerId;
+
+    /// <summary>Attempts ended so far.</summary>
+    public long Ended => Interlocked.Read(ref _ended);
+
+    /// <summary>Handlers running or waiting now.</summary>
+    public int InFlight => _inFlight.Count;
+
+    /// <summary>Starts the worker; the task completes when it stops (its bounds, or <paramref name="cancellationToken"/>).</summary>
+    public Task<global::PrismQ.WorkerRunSummary> Start(CancellationToken cancellationToken)
+    {
+        Task<global::PrismQ.WorkerRunSummary> run = _worker.RunAsync(cancellationToken);
+        run.ContinueWith(_ => _wake.Release(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return run;
+    }
+
+    /// <summary>Waits up to <paramref name="wait"/> for a call to run on this thread (or any other news). Calls already cancelled are skipped.</summary>
+    public bool TryTakeCall(TimeSpan wait, out HandlerCall? call)
+    {
+        call = null;
+        if (_calls.TryTake(out HandlerCall? ready) || (_wake.Wait(wait) && _calls.TryTake(out ready)))
+        {
+            if (ready.IsCompleted) return false;
+            call = ready;
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>Ids of tasks that reached a final state (succeeded, failed, cancelled), in the order they ended.</summary>
+    public bool TryTakeFinished(out long taskId) => _finished.TryDequeue(out taskId);
+
+    /// <summary>Nudges the pumping thread (for example after an off-thread handler queued a message).</summary>
+    public void Wake() => _wake.Release();
+
+    /// <summary>
+    /// Gives every in-flight lease back (the attempt is not counted) and ends its call: the running handler is stopped,
+    /// waiting calls never run. Used at Ctrl+C, so the worker's graceful stop need not wait for them.
+    /// </summary>
+    public void ReleaseInFlight()
+    {
+        foreach (HandlerCall call in _inFlight.Keys)
+        {
+            call.Stop();
+            try
+            {
+                _store.ReleaseAsync(call.Context.TaskId, call.Context.LeaseToken, CancellationToken.None).GetAwaiter().GetResult();
+            }
+            catch (PrismQException)
+            {
+                // The lease expires on its own and the task is taken over.
+            }
+
+            call.Cancel();
+        }
+    }
+
+    public void Dispose()
+    {
+        _calls.Dispose();
+        _wake.Dispose();
+    }
+
+    private Task<string?> Dispatch(TaskContext context, CancellationToken cancellationToken)
+    {
+        var call = new HandlerCall(context, cancellationToken);
+        _inFlight[call] = 0;
+        call.Completion.ContinueWith(_ => _inFlight.TryRemove(call, out byte _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        cancellationToken.Register(() =>
+        {
+            call.Stop();
+            call.Cancel();
+        });
+        if (_offThreadInvoker is null)
+        {
+            _calls.Add(call);
+            _wake.Release();
+        }
+        else
+        {
+            _ = _offThreadInvoker(call);
+        }
+
+        return call.Completion;
+    }
+
+    private void OnAttemptEnded(AttemptEnd end)
+    {
+        Interlocked.Increment(ref _ended);
+        if (end.Outcome is AttemptOutcome.Succeeded or AttemptOutcome.Failed or AttemptOutcome.Cancelled) _finished.Enqueue(end.TaskId);
+        _wake.Release();
+    }
+
+    /// <summary>The PowerShell-facing summary of a run.</summary>
+    public static WorkerRunSummary ToInfo(global::PrismQ.WorkerRunSummary s) => new()
+    {
+        WorkerId = s.WorkerId,
+        Processed = s.Processed,
+        Succeeded = s.Succeeded,
+        Failed = s.Failed,
+        Retried = s.Retried,
+        Cancelled = s.Cancelled,
+        Released = s.Released,
+        LeasesLost = s.LeasesLost,
+        TimedOut = s.TimedOut,
+        StopReason = s.StopReason,
+        RunTime = s.RunTime,
+    };
+
+    /// <summary>The task as a handler sees it (status Running, plain payload).</summary>
+    public static TaskInfo TaskOf(TaskContext context) => new()
+    {
+        Id = context.TaskId,
+        Queue = context.Queue,
+        Type = context.Type,
+        Status = TaskStatus.Running,
+        Priority = context.Priority,
+        Attempts = context.Attempt,
+        MaxAttempts = context.MaxAttempts,
+        PayloadJson = context.Payload,
+        Payload = PayloadJson.Deserialize(context.Payload),
+        WorkerId = context.WorkerId,
+        Timeout = context.Timeout,
+    };
+
+    /// <summary>The task context of the handler running on this thread (set by the pump around each call at concurrency 1).</summary>
+    [ThreadStatic]
+    public static TaskContext? Current;
+}

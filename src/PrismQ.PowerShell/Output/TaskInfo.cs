@@ -1,0 +1,86 @@
+using System;
+
+namespace PrismQ.PowerShell;
+
+/// <summary>
+/// A task as the cmdlets show it (PowerShell type name <c>PrismQ.TaskInfo</c>). Instants are local
+/// <see cref="DateTime"/> values; <see cref="Payload"/> and <see cref="Result"/> are PowerShell objects
+/// rebuilt from the stored JSON (<see cref="PayloadJson"/>, <see cref="ResultJson"/>).
+/// </summary>
+public sealed class TaskInfo
+{
+    /// <summary>The PowerShell type name the format file binds to.</summary>
+    public const string PSTypeName = "PrismQ.TaskInfo";
+
+    /// <summary>The task's id.</summary>
+    public long Id { get; set; }
+
+    /// <summary>The queue the task is in.</summary>
+    public string Queue { get; set; } = QueueNames.Default;
+
+    /// <summary>The task type.</summary>
+    public string Type { get; set; } = string.Empty;
+
+    /// <summary>The task's state.</summary>
+    public TaskStatus Status { get; set; }
+
+    /// <summary>Higher runs first.</summary>
+    public int Priority { get; set; }
+
+    /// <summary>Attempts started so far.</summary>
+    public int Attempts { get; set; }
+
+    /// <summary>Attempts allowed in all.</summary>
+    public int MaxAttempts { get; set; }
+
+    /// <summary>The payload as PowerShell objects (PSCustomObject, object[], string, number, bool or null).</summary>
+    public object? Payload { get; set; }
+
+    /// <summary>The payload as stored (JSON text).</summary>
+    public string PayloadJson { get; set; } = "null";
+
+    /// <summary>The handler's result as PowerShell objects, once succeeded.</summary>
+    public object? Result { get; set; }
+
+    /// <summary>The result as stored (JSON text), or null.</summary>
+    public string? ResultJson { get; set; }
+
+    /// <summary>The last error message, if an attempt failed.</summary>
+    public string? Error { get; set; }
+
+    /// <summary>The type of the last error (for example an exception's type name), if known.</summary>
+    public string? ErrorType { get; set; }
+
+    /// <summary>Progress in percent (0-100) as last reported by the handler.</summary>
+    public int? Progress { get; set; }
+
+    /// <summary>Progress message as last reported by the handler.</summary>
+    public string? ProgressMessage { get; set; }
+
+    /// <summary>The task is not claimed before this instant (local time).</summary>
+    public DateTime NotBefore { get; set; }
+
+    /// <summary>When the task was enqueued (local time).</summary>
+    public DateTime CreatedAt { get; set; }
+
+    /// <summary>When its latest attempt started (local time).</summary>
+    public DateTime? StartedAt { get; set; }
+
+    /// <summary>When it reached a final state (local time).</summary>
+    public DateTime? FinishedAt { get; set; }
+
+    /// <summary>The worker that holds (or last held) the task.</summary>
+    public string? WorkerId { get; set; }
+
+    /// <summary>The idempotency key given at enqueue, if any.</summary>
+    public string? IdempotencyKey { get; set; }
+
+    /// <summary>The time one attempt may take, if limited.</summary>
+    public TimeSpan? Timeout { get; set; }
+
+    /// <summary>True when a cancel was requested while the task was running.</summary>
+    public bool CancelRequested { get; set; }
+
+    /// <inheritdoc />
+    public override string ToString() => $"{Id} {Type} {Status}";
+}
