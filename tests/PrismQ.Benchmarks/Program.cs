@@ -1,9 +1,19 @@
 using BenchmarkDotNet.Running;
+using PrismQ.Benchmarks.Workers;
 
 namespace PrismQ.Benchmarks;
 
-/// <summary>Runs the benchmarks: <c>dotnet run -c Release --project tests/PrismQ.Benchmarks -- --filter '*'</c>.</summary>
+/// <summary>
+/// Runs the benchmarks: <c>dotnet run -c Release --project tests/PrismQ.Benchmarks -- --filter '*'</c>
+/// (BenchmarkDotNet's options), or <c>-- worker-report</c> for the worker measurements BenchmarkDotNet cannot make.
+/// </summary>
 internal static class Program
 {
-    private static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    private static int Main(string[] args)
+    {
+        if (args.Length == 1 && args[0] == "worker-report") return WorkerReport.Run();
+        if (args.Length == 4 && args[0] == "worker-child") return WorkerReport.Child(args[1], args[2], args[3]);
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
+    }
 }
