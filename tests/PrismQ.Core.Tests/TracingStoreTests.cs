@@ -13,6 +13,38 @@ namespace PrismQ.Tests;
 public sealed class TracingStoreTests
 {
     [Fact]
+    public void The_sink_writes_multi_row_chunks_and_the_rest_once_each_and_a_retried_batch_is_not_doubled()
+    {
+        using var folder = new TraceTempFolder();
+        string path = TraceStore.PathForQueue(folder.QueueDb);
+        int count = 2 * SqliteTraceSink.RowsPerStatement + 5; // two full multi-row steps, then five single rows
+        var batch = new TraceBatch();
+        for (int i = 0; i < count; i++)
+        {
+            batch.Events.Add(new TraceRow
+            {
+                UtcTicks = 630_000_000_000_000_000 + i, Sequence = i, TaskId = 9, Value = i * 3, Lane = 1, Attempt = 2,
+                Kind = (ushort)TraceEventKind.Progress, WorkerSlot = 0, DetailDropped = i == 7,
+            });
+        }
+
+        batch.Details.Add(new TraceDetailRow(1, 3, 630_000_000_000_000_003, 9, 2, "détail ✓ of event 3"));
+        batch.Details.Add(new TraceDetailRow(1, 4, 630_000_000_000_000_004, 9, 2, string.Empty)); // a user event may say nothing
+        using (var sink = new SqliteTraceSink(path, new TraceOptions()))
+        {
+            sink.Open();
+            sink.Write(batch);
+            sink.Write(batch); // the drain retries a batch whose commit it did not see: OR IGNORE keeps one copy
+        }
+
+        IReadOnlyList<TraceEvent> events = TraceStore.ForQueue(folder.QueueDb).Query(new TraceQuery { TaskId = 9, IncludeDetail = true, Limit = 1000 });
+        Assert.Equal(Enumerable.Range(0, count).Select(i => (long)i * 3), events.Select(e => e.Value));
+        Assert.All(events, e => Assert.Equal(2, e.Attempt));
+        Assert.Equal(new[] { 7L }, events.Where(e => e.DetailDropped).Select(e => e.Value / 3));
+        Assert.Equal(new[] { "détail ✓ of event 3", "" }, events.Where(e => e.Detail is not null).Select(e => e.Detail));
+    }
+
+    [Fact]
     public void Dispose_drains_everything_emitted_before_it_into_the_store()
     {
         using var folder = new TraceTempFolder();

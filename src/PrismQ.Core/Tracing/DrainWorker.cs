@@ -240,7 +240,9 @@ internal sealed class DrainWorker
                 string? detail = null;
                 if (record.DetailLength >= 0)
                 {
-                    detail = lane.Detail.Read(record.DetailPosition, record.DetailLength);
+                    // Only detail that can be kept is copied into a string (the store's SQL timings carry no task).
+                    if (_windows.WantsDetail(record.TaskId)) detail = lane.Detail.Read(record.DetailPosition, record.DetailLength);
+                    else _windows.DiscardDetail();
                     detailEnd = record.DetailPosition + record.DetailLength;
                 }
 
@@ -301,7 +303,9 @@ internal sealed class DrainWorker
                     _windows.Mark(key, WindowMark.LeaseLost, utc, create: false, _batch.Details);
                     break;
                 case TraceEventKind.BusyRetry:
-                    _windows.Mark(key, WindowMark.BusyRetries, utc, create: false, _batch.Details);
+                    // The store's lease operations know the task, not the attempt: the window open at that instant.
+                    if (record.Attempt == 0) _windows.MarkTask(record.TaskId, WindowMark.BusyRetries, utc, _batch.Details);
+                    else _windows.Mark(key, WindowMark.BusyRetries, utc, create: false, _batch.Details);
                     break;
             }
         }

@@ -22,6 +22,12 @@ internal sealed class WindowTracker
     /// <summary>The most orphan detail records held; older ones are discarded first.</summary>
     public const int MaxOrphans = 65536;
 
+    /// <summary>The most task-level marks waiting for their window; older ones are dropped first.</summary>
+    public const int MaxPendingTaskMarks = 4096;
+
+    /// <summary>Decided windows kept for reuse (no allocation per window in steady state).</summary>
+    private const int MaxPooledWindows = 1024;
+
     private readonly long _preRoll;
     private readonly long _postRoll;
     private readonly long _slow;
@@ -31,6 +37,10 @@ internal sealed class WindowTracker
     private readonly Queue<KeyValuePair<WindowKey, long>> _closing = new();
     private readonly Dictionary<WindowKey, List<TraceDetailRow>> _orphans = new();
     private readonly Queue<KeyValuePair<List<TraceDetailRow>, WindowKey>> _orphanOrder = new();
+    private readonly Dictionary<long, int> _openAttempt = new();             // task id → attempt of its latest window
+    private readonly Dictionary<long, TaskMark> _taskMarks = new();          // task-level marks whose window is not seen yet
+    private readonly Queue<KeyValuePair<long, long>> _taskMarkOrder = new(); // (task id, mark time), oldest first
+    private readonly Stack<Window> _pool = new();
     private int _orphanCount;
     private long _lastTimeoutSweep;
 
@@ -55,7 +65,49 @@ internal sealed class WindowTracker
         Window window = GetOrCreate(key, utc);
         if (window.OpenedUtc == 0) window.OpenedUtc = utc;
         Adopt(key, window, output);
+        if (_taskMarks.TryGetValue(key.TaskId, out TaskMark pending) && pending.Utc >= window.OpenedUtc &&
+            (window.ClosedUtc == 0 || pending.Utc <= window.ClosedUtc))
+        {
+            _taskMarks.Remove(key.TaskId);
+            Mark(key, pending.Mark, pending.Utc, create: false, output);
+        }
     }
+
+    /// <summary>
+    /// Marks the window of <paramref name="taskId"/> that was open at <paramref name="utc"/>, whatever its attempt: for
+    /// events that know the task but not the attempt (the store's busy retries in a lease operation). At most one
+    /// attempt of a task runs at a time, so that window is the one opened at or before the instant and not closed
+    /// before it. When the drain has not seen that window open yet (its events are in another thread's lane), the mark
+    /// waits, like an orphan, for pre-roll + post-roll.
+    /// </summary>
+    public void MarkTask(long taskId, WindowMark mark, long utc, List<TraceDetailRow> output)
+    {
+        if (taskId == 0 || mark == WindowMark.None) return;
+        if (_openAttempt.TryGetValue(taskId, out int attempt))
+        {
+            var key = new WindowKey(taskId, attempt);
+            if (_windows.TryGetValue(key, out Window? window) && window.OpenedUtc != 0 && window.OpenedUtc <= utc && (window.ClosedUtc == 0 || utc <= window.ClosedUtc))
+            {
+                Mark(key, mark, utc, create: false, output);
+                return;
+            }
+        }
+
+        if (_taskMarks.ContainsKey(taskId)) return; // the first pending mark wins, as for a window
+        _taskMarks.Add(taskId, new TaskMark(mark, utc));
+        _taskMarkOrder.Enqueue(new KeyValuePair<long, long>(taskId, utc));
+        if (_taskMarkOrder.Count > MaxPendingTaskMarks) _taskMarks.Remove(_taskMarkOrder.Dequeue().Key);
+    }
+
+    /// <summary>
+    /// False when a detail record of <paramref name="taskId"/> would be discarded at once (no task and not
+    /// <see cref="TraceOptions.DetailForAll"/>): the drain then counts it with <see cref="DiscardDetail"/> without
+    /// copying its text.
+    /// </summary>
+    public bool WantsDetail(long taskId) => _detailForAll || taskId != 0;
+
+    /// <summary>Counts a detail record the drain did not copy (see <see cref="WantsDetail"/>).</summary>
+    public void DiscardDetail() => DetailsDiscarded++;
 
     /// <summary>Marks a window (the first mark wins). <paramref name="create"/>: false for marks inferred from event kinds.</summary>
     public void Mark(WindowKey key, WindowMark mark, long utc, bool create, List<TraceDetailRow> output)
@@ -163,6 +215,12 @@ internal sealed class WindowTracker
             EvictOldestOrphan();
         }
 
+        while (_taskMarkOrder.Count > 0 && _taskMarkOrder.Peek().Value < orphanCutoff)
+        {
+            KeyValuePair<long, long> oldest = _taskMarkOrder.Dequeue();
+            if (_taskMarks.TryGetValue(oldest.Key, out TaskMark pending) && pending.Utc == oldest.Value) _taskMarks.Remove(oldest.Key);
+        }
+
         if (nowUtc - _lastTimeoutSweep >= _timeout / 4)
         {
             _lastTimeoutSweep = nowUtc;
@@ -184,14 +242,18 @@ internal sealed class WindowTracker
         _orphanCount = 0;
         _orphans.Clear();
         _orphanOrder.Clear();
+        _taskMarks.Clear();
+        _taskMarkOrder.Clear();
     }
 
     private Window GetOrCreate(WindowKey key, long utc)
     {
         if (!_windows.TryGetValue(key, out Window? window))
         {
-            window = new Window { LastUtc = utc };
+            window = _pool.Count > 0 ? _pool.Pop() : new Window();
+            window.LastUtc = utc;
             _windows.Add(key, window);
+            if (!_openAttempt.TryGetValue(key.TaskId, out int latest) || key.Attempt >= latest) _openAttempt[key.TaskId] = key.Attempt;
             WindowsOpened++;
         }
         else if (utc > window.LastUtc)
@@ -243,9 +305,18 @@ internal sealed class WindowTracker
     private void Finish(WindowKey key, Window window)
     {
         _windows.Remove(key);
-        if (window.Mark != WindowMark.None) return; // its detail was persisted when marked and as it arrived
-        WindowsDiscarded++;
-        DetailsDiscarded += window.Held.Count;
+        if (_openAttempt.TryGetValue(key.TaskId, out int latest) && latest == key.Attempt) _openAttempt.Remove(key.TaskId);
+        if (window.Mark == WindowMark.None) // a marked window's detail was persisted when marked and as it arrived
+        {
+            WindowsDiscarded++;
+            DetailsDiscarded += window.Held.Count;
+        }
+
+        if (_pool.Count < MaxPooledWindows && window.Held.Capacity <= MaxHeldPerWindow / 16)
+        {
+            window.Reset();
+            _pool.Push(window);
+        }
     }
 
     private sealed class Window
@@ -256,5 +327,24 @@ internal sealed class WindowTracker
         public long MarkUtc;
         public WindowMark Mark;
         public readonly List<TraceDetailRow> Held = new();
+
+        public void Reset()
+        {
+            OpenedUtc = ClosedUtc = LastUtc = MarkUtc = 0;
+            Mark = WindowMark.None;
+            Held.Clear();
+        }
+    }
+
+    private readonly struct TaskMark
+    {
+        public TaskMark(WindowMark mark, long utc)
+        {
+            Mark = mark;
+            Utc = utc;
+        }
+
+        public WindowMark Mark { get; }
+        public long Utc { get; }
     }
 }

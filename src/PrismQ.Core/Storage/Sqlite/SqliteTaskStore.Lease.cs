@@ -36,7 +36,7 @@ public sealed partial class SqliteTaskStore
     {
         TaskValidation.CheckLease(duration, "duration");
         var work = new LeaseWork(id, token, UnixTime.SpanMs(duration));
-        ExtendResult result = Run("extend", TxMode.None, work, static (s, w) => s.Extend(w), cancellationToken);
+        ExtendResult result = Run("extend", TxMode.None, work, static (s, w) => s.Extend(w), cancellationToken, static (t, w, n) => t.Emit(TraceEventKind.BusyRetry, w.Id, 0, 0, n));
         return Task.FromResult(result);
     }
 
@@ -45,7 +45,7 @@ public sealed partial class SqliteTaskStore
     {
         TaskValidation.CheckResult(resultJson, _options);
         var work = new LeaseWork(id, token, 0, resultJson);
-        LeaseOutcome outcome = Run("complete", TxMode.None, work, static (s, w) => s.Complete(w.Id, w.Token, w.Text, s.Now()), cancellationToken);
+        LeaseOutcome outcome = Run("complete", TxMode.None, work, static (s, w) => s.Complete(w.Id, w.Token, w.Text, s.Now()), cancellationToken, static (t, w, n) => t.Emit(TraceEventKind.BusyRetry, w.Id, 0, 0, n));
         return Task.FromResult(outcome);
     }
 
@@ -64,7 +64,10 @@ public sealed partial class SqliteTaskStore
             var result = new LeaseOutcome[list.Count];
             for (int i = 0; i < list.Count; i++) result[i] = s.Complete(list[i].Id, list[i].Token, list[i].ResultJson, now);
             return (IReadOnlyList<LeaseOutcome>)result;
-        }, cancellationToken);
+        }, cancellationToken, static (t, list, n) =>
+        {
+            for (int i = 0; i < list.Count; i++) t.Emit(TraceEventKind.BusyRetry, list[i].Id, 0, 0, n);
+        });
         return Task.FromResult(outcomes);
     }
 
@@ -75,7 +78,7 @@ public sealed partial class SqliteTaskStore
         RetryPolicy policy = retryPolicy ?? _options.RetryPolicy;
         policy.Validate();
         var work = new FailWork(id, token, error, policy);
-        FailResult result = Run("fail", TxMode.Write, work, static (s, w) => s.Fail(w), cancellationToken);
+        FailResult result = Run("fail", TxMode.Write, work, static (s, w) => s.Fail(w), cancellationToken, static (t, w, n) => t.Emit(TraceEventKind.BusyRetry, w.Id, 0, 0, n));
         return Task.FromResult(result);
     }
 
@@ -83,7 +86,7 @@ public sealed partial class SqliteTaskStore
     public Task<LeaseOutcome> ReleaseAsync(long id, LeaseToken token, CancellationToken cancellationToken = default)
     {
         var work = new LeaseWork(id, token, 0);
-        LeaseOutcome outcome = Run("release", TxMode.None, work, static (s, w) => s.Release(w), cancellationToken);
+        LeaseOutcome outcome = Run("release", TxMode.None, work, static (s, w) => s.Release(w), cancellationToken, static (t, w, n) => t.Emit(TraceEventKind.BusyRetry, w.Id, 0, 0, n));
         return Task.FromResult(outcome);
     }
 
@@ -103,7 +106,7 @@ public sealed partial class SqliteTaskStore
             st.P[3].Value = w.Id;
             st.P[4].Value = w.Token.Value.ToByteArray();
             return st.Command.ExecuteNonQuery() == 1 ? LeaseOutcome.Applied : LeaseOutcome.LeaseLost;
-        }, cancellationToken);
+        }, cancellationToken, static (t, w, n) => t.Emit(TraceEventKind.BusyRetry, w.Id, 0, 0, n));
         return Task.FromResult(outcome);
     }
 

@@ -135,7 +135,12 @@ public sealed partial class SqliteTaskStore : ITaskStore
     /// SQLITE_BUSY/SQLITE_LOCKED with jittered exponential backoff until <see cref="QueueOptions.BusyTimeout"/>.
     /// The body must have no effect outside the database before it returns (it may run more than once).
     /// </summary>
-    private T Run<TState, T>(string operation, TxMode mode, TState state, Func<SqliteTaskStore, TState, T> body, CancellationToken cancellationToken)
+    /// <remarks>
+    /// traceBusy, for lease operations: emits the busy-retry trace events naming the task(s) the operation works on, so
+    /// the drain marks the window of the attempt the retries delay (null: one event with no task).
+    /// </remarks>
+    private T Run<TState, T>(string operation, TxMode mode, TState state, Func<SqliteTaskStore, TState, T> body, CancellationToken cancellationToken,
+        Action<ITraceEmitter, TState, int>? traceBusy = null)
     {
         cancellationToken.ThrowIfCancellationRequested();
         lock (_gate)
@@ -173,7 +178,8 @@ public sealed partial class SqliteTaskStore : ITaskStore
                 {
                     retries++;
                     if (Stopwatch.GetTimestamp() - started >= _busyTimeoutTicks) throw SqliteErrors.BusyTimeout(DatabasePath, operation, _options.BusyTimeout, retries, ex);
-                    _tracer.Emit(TraceEventKind.BusyRetry, 0, 0, 0, retries);
+                    if (traceBusy is null) _tracer.Emit(TraceEventKind.BusyRetry, 0, 0, 0, retries);
+                    else if (_tracer.IsEnabled) traceBusy(_tracer, state, retries);
                     Thread.Sleep(BusyBackoffMs(retries));
                 }
                 catch (SqliteException ex)
