@@ -34,7 +34,6 @@ internal sealed class RawSqlite : IDisposable
         _insert.Parameters["$max_attempts"].Value = 5;
         _insert.Parameters["$timeout_ms"].Value = DBNull.Value;
         _insert.Parameters["$key"].Value = DBNull.Value;
-        _insert.Parameters["$wr_draw"].Value = 1.0;
 
         _claim = Prepare(SqliteClaimSql.SingleQueue(SchedulingStrategy.Fifo), "$owner", "$expires", "$now", "$queue", "$n");
         _claim.Parameters["$owner"].Value = "raw";
@@ -47,7 +46,13 @@ internal sealed class RawSqlite : IDisposable
         _commit = Prepare("COMMIT");
     }
 
+    private readonly Random _random = new(42);
+
     private static long Now => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+    /// <summary>The same Weighted Random key draw PrismQ stores (a unit exponential at priority 0): each insert lands at
+    /// a random place in the weighted index, as PrismQ's do.</summary>
+    private double Draw() => -Math.Log(1.0 - _random.NextDouble());
 
     /// <summary>One prepared INSERT in its own (autocommit) transaction.</summary>
     public void InsertOne(string payload)
@@ -56,6 +61,7 @@ internal sealed class RawSqlite : IDisposable
         _insert.Parameters["$payload"].Value = payload;
         _insert.Parameters["$not_before"].Value = now;
         _insert.Parameters["$now"].Value = now;
+        _insert.Parameters["$wr_draw"].Value = Draw();
         _insert.ExecuteNonQuery();
     }
 
@@ -67,7 +73,11 @@ internal sealed class RawSqlite : IDisposable
         _insert.Parameters["$payload"].Value = payload;
         _insert.Parameters["$not_before"].Value = now;
         _insert.Parameters["$now"].Value = now;
-        for (int i = 0; i < count; i++) _insert.ExecuteNonQuery();
+        for (int i = 0; i < count; i++)
+        {
+            _insert.Parameters["$wr_draw"].Value = Draw();
+            _insert.ExecuteNonQuery();
+        }
         _commit.ExecuteNonQuery();
     }
 
