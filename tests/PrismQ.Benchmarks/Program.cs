@@ -5,13 +5,19 @@ namespace PrismQ.Benchmarks;
 
 /// <summary>
 /// Runs the benchmarks: <c>dotnet run -c Release --project tests/PrismQ.Benchmarks -- --filter '*'</c>
-/// (BenchmarkDotNet's options), or <c>-- worker-report</c> for the worker measurements BenchmarkDotNet cannot make.
+/// (BenchmarkDotNet's options), or <c>-- worker-report</c> for the worker measurements BenchmarkDotNet cannot make
+/// (<c>-- tracing-cost</c> runs only its tracing on/off part).
 /// </summary>
 internal static class Program
 {
     private static int Main(string[] args)
     {
         if (args.Length == 1 && args[0] == "worker-report") return WorkerReport.Run();
+        if (args.Length == 1 && args[0] == "tracing-cost")
+        {
+            WorkerReport.TracingCost();
+            return 0;
+        }
         if (args.Length == 4 && args[0] == "worker-child") return WorkerReport.Child(args[1], args[2], args[3]);
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;

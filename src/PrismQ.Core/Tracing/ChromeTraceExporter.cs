@@ -9,8 +9,8 @@ namespace PrismQ.Tracing;
 /// Writes the Chrome Trace Event Format (JSON object form) with <see cref="Utf8JsonWriter"/>:
 /// <c>pid</c> is the trace source id (named "host/pid" by a <c>process_name</c> metadata event), <c>tid</c> is the
 /// worker slot (named by the worker id; 0 is "no worker"), <c>ts</c>/<c>dur</c> are microseconds since the Unix epoch.
-/// A task attempt is a complete slice (<c>"ph":"X"</c>) from its first WindowOpened/Start to its first
-/// Complete/Fail/Timeout/LeaseLost/Release/WindowClosed (or its last event); claims, failures, lease losses, timeouts,
+/// A task attempt is a complete slice (<c>"ph":"X"</c>) from its first Start (or a WindowOpened record, which the drain
+/// does not store) to its first Complete/Fail/Timeout/LeaseLost/Release (or its last event); claims, failures, lease losses, timeouts,
 /// gaps and user events are instants (<c>"ph":"i"</c>); queue depth is a counter (<c>"ph":"C"</c>).
 /// </summary>
 internal static class ChromeTraceExporter
