@@ -234,7 +234,7 @@ internal sealed class SqliteTraceSink : ITraceSink
         // By age, in short chunks so other writers are not held up.
         while (true)
         {
-            long n = DeleteChunk(connection, "DELETE FROM trace_events WHERE rowid IN (SELECT rowid FROM trace_events WHERE ts < $c ORDER BY ts LIMIT " + PruneChunk + ");", cutoff);
+            long n = DeleteChunk(connection, "DELETE FROM trace_events WHERE (source_id, lane, seq) IN (SELECT source_id, lane, seq FROM trace_events WHERE ts < $c ORDER BY ts LIMIT " + PruneChunk + ");", cutoff);
             DeleteChunk(connection, "DELETE FROM trace_details WHERE rowid IN (SELECT rowid FROM trace_details WHERE ts < $c ORDER BY ts LIMIT " + PruneChunk + ");", cutoff);
             deleted += n;
             if (n < PruneChunk) break;
@@ -249,7 +249,7 @@ internal sealed class SqliteTraceSink : ITraceSink
             long oldestKept = TraceSchema.Scalar(connection, $"SELECT coalesce((SELECT ts FROM trace_events ORDER BY ts LIMIT 1 OFFSET {take}), 9223372036854775807);");
             while (true)
             {
-                long n = DeleteChunk(connection, "DELETE FROM trace_events WHERE rowid IN (SELECT rowid FROM trace_events WHERE ts < $c ORDER BY ts LIMIT " + PruneChunk + ");", oldestKept);
+                long n = DeleteChunk(connection, "DELETE FROM trace_events WHERE (source_id, lane, seq) IN (SELECT source_id, lane, seq FROM trace_events WHERE ts < $c ORDER BY ts LIMIT " + PruneChunk + ");", oldestKept);
                 DeleteChunk(connection, "DELETE FROM trace_details WHERE rowid IN (SELECT rowid FROM trace_details WHERE ts < $c ORDER BY ts LIMIT " + PruneChunk + ");", oldestKept);
                 deleted += n;
                 if (n < PruneChunk) break;

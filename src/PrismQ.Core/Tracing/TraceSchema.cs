@@ -34,7 +34,7 @@ CREATE TABLE IF NOT EXISTS trace_events(
   worker_slot INTEGER NOT NULL,
   value       INTEGER NOT NULL,
   flags       INTEGER NOT NULL,
-  PRIMARY KEY(source_id, lane, seq));
+  PRIMARY KEY(source_id, lane, seq)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS trace_events_ts ON trace_events(ts);
 CREATE INDEX IF NOT EXISTS trace_events_task ON trace_events(task_id, ts);
 CREATE TABLE IF NOT EXISTS trace_details(
