@@ -7,7 +7,7 @@ namespace PrismQ.Storage.Sqlite;
 internal static class SqliteSchema
 {
     /// <summary>The version this code writes and understands.</summary>
-    public const int CurrentVersion = 1;
+    public const int CurrentVersion = 2;
 
     /// <summary>'PrMQ': marks a PrismQ database (<c>PRAGMA application_id</c>).</summary>
     public const int ApplicationId = 0x50724D51;
@@ -66,6 +66,15 @@ internal static class SqliteSchema
             last_heartbeat_at  INTEGER NOT NULL,
             current_task_ids   TEXT    NOT NULL
         );
+        """,
+
+        // Version 2: the per-status index leaves queued rows out and orders each status by start time. Queued rows are
+        // counted through the ready index instead. A claim used to rewrite the claimed row's (queue, status) entry,
+        // which for Weighted Random sits at a random place (ordered by id): at a million queued tasks that random
+        // page write made claims 1.5-1.8x dearer. Now a claim appends to the (queue, Running) range.
+        """
+        DROP INDEX ix_tasks_queue_status;
+        CREATE INDEX ix_tasks_queue_status ON tasks (queue, status, started_at) WHERE status <> 0;
         """,
     };
 }

@@ -196,11 +196,13 @@ public sealed partial class SqliteTaskStore
         return value is null || value is DBNull ? null : Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    /// <summary>Counts over the (queue, status) index, the scheduled part of the ready index, and its first entry.</summary>
+    /// <summary>Counts over the (queue, status) index for started and finished tasks, and over the ready index for queued ones (all, scheduled, the first).</summary>
     private QueueStats StatsOf(string queue, long now)
     {
         var counts = new long[5];
-        PreparedStatement st = Prepare(ref _statsCounts, "SELECT status, COUNT(*) FROM tasks WHERE queue = $queue GROUP BY status", "$queue");
+        // Queued rows are not in ix_tasks_queue_status (it holds status <> 0); they are counted below from the ready index.
+        PreparedStatement st = Prepare(ref _statsCounts,
+            "SELECT status, COUNT(*) FROM tasks INDEXED BY ix_tasks_queue_status WHERE queue = $queue AND status <> 0 GROUP BY status", "$queue");
         st.P[0].Value = queue;
         using (SqliteDataReader r = st.Command.ExecuteReader())
         {
@@ -212,7 +214,9 @@ public sealed partial class SqliteTaskStore
         }
 
         PreparedStatement sched = Prepare(ref _statsScheduled,
-            "SELECT COUNT(*), (SELECT MIN(not_before) FROM tasks WHERE queue = $queue AND status = 0) FROM tasks WHERE queue = $queue AND status = 0 AND not_before > $now",
+            "SELECT COUNT(*), (SELECT MIN(not_before) FROM tasks WHERE queue = $queue AND status = 0), " +
+            "(SELECT COUNT(*) FROM tasks INDEXED BY ix_tasks_ready_fifo WHERE queue = $queue AND status = 0) " +
+            "FROM tasks WHERE queue = $queue AND status = 0 AND not_before > $now",
             "$queue", "$now");
         sched.P[0].Value = queue;
         sched.P[1].Value = now;
@@ -222,6 +226,7 @@ public sealed partial class SqliteTaskStore
         {
             r.Read();
             scheduled = r.GetInt64(0);
+            counts[(int)TaskStatus.Queued] = r.GetInt64(2);
             if (!r.IsDBNull(1))
             {
                 long oldest = r.GetInt64(1);

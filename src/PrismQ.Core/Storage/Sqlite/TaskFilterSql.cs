@@ -35,6 +35,11 @@ internal static class TaskFilterSql
                 first = false;
             }
             sql.Append(')');
+            // Lets the planner use the partial index ix_tasks_queue_status (WHERE status <> 0): SQLite only uses a
+            // partial index when the query states its condition.
+            bool anyQueued = false;
+            foreach (TaskStatus status in filter.Statuses) anyQueued |= status == TaskStatus.Queued;
+            if (!anyQueued) sql.Append(" AND status <> 0");
         }
         if (filter.CreatedAfter is { } after)
         {

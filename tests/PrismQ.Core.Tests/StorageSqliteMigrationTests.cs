@@ -1,0 +1,113 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Threading.Tasks;
+using Microsoft.Data.Sqlite;
+using PrismQ.Storage.Sqlite;
+using Xunit;
+
+namespace PrismQ.Tests.Storage;
+
+/// <summary>Schema migrations on a real older database, and the plans of the statements version 2 changed.</summary>
+public sealed class StorageSqliteMigrationTests : IDisposable
+{
+    private readonly TempFolder _folder = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    private static List<string> Column(string db, string sql)
+    {
+        using var c = new SqliteConnection($"Data Source={db};Pooling=False");
+        c.Open();
+        using SqliteCommand cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        var values = new List<string>();
+        using SqliteDataReader r = cmd.ExecuteReader();
+        while (r.Read()) values.Add(Convert.ToString(r.GetValue(0), System.Globalization.CultureInfo.InvariantCulture)!);
+        return values;
+    }
+
+    private static void Exec(string db, string sql)
+    {
+        using var c = new SqliteConnection($"Data Source={db};Pooling=False");
+        c.Open();
+        using SqliteCommand cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+
+    [Fact]
+    public async Task A_version_1_database_is_migrated_to_the_current_version_and_keeps_its_tasks()
+    {
+        string db = _folder.File("v1.db");
+        Exec(db, "PRAGMA journal_mode = WAL; " + SqliteSchema.Migrations[0] +
+                 $"PRAGMA application_id = {SqliteSchema.ApplicationId}; PRAGMA user_version = 1;");
+        Exec(db, "INSERT INTO queues (name) VALUES ('default');" +
+                 "INSERT INTO tasks (queue, type, payload, not_before, max_attempts, created_at, updated_at) VALUES ('default', 'old', '{}', 0, 5, 0, 0);" +
+                 "INSERT INTO tasks (queue, type, payload, not_before, max_attempts, status, started_at, finished_at, created_at, updated_at) VALUES ('default', 'done', '{}', 0, 5, 2, 1, 2, 0, 2);");
+        Assert.Equal(new[] { "queue", "status" }, Column(db, "SELECT name FROM pragma_index_info('ix_tasks_queue_status')"));
+
+        using (SqliteTaskStore store = SqliteTaskStore.Open(db))
+        {
+            Assert.Equal((long)SqliteSchema.CurrentVersion, store.PragmaValue("user_version"));
+            QueueStats stats = (await store.GetQueueStatsAsync(new[] { QueueNames.Default })).Single();
+            Assert.Equal(1, stats.Queued);
+            Assert.Equal(1, stats.Succeeded);
+            TaskRecord claimed = (await store.ClaimAsync(new ClaimRequest("w"))).Single();
+            Assert.Equal("old", claimed.Type);
+        }
+
+        Assert.Equal(new[] { "queue", "status", "started_at" }, Column(db, "SELECT name FROM pragma_index_info('ix_tasks_queue_status')"));
+        Assert.Contains("WHERE status <> 0", Column(db, "SELECT sql FROM sqlite_master WHERE name = 'ix_tasks_queue_status'").Single(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Queue_statistics_count_every_status_from_the_two_indexes()
+    {
+        string db = _folder.File("stats.db");
+        using SqliteTaskStore store = SqliteTaskStore.Open(db);
+        await store.EnqueueManyAsync(Enumerable.Range(0, 7).Select(_ => new EnqueueRequest("t")));
+        await store.EnqueueAsync(new EnqueueRequest("later") { Delay = TimeSpan.FromHours(1) });
+        IReadOnlyList<TaskRecord> claimed = await store.ClaimAsync(new ClaimRequest("w") { MaxCount = 4 });
+        await store.CompleteAsync(claimed[0].Id, claimed[0].LeaseToken!.Value);
+        await store.FailAsync(claimed[1].Id, claimed[1].LeaseToken!.Value, new TaskError("x"), new RetryPolicy());
+        await store.CancelAsync((await store.EnqueueAsync(new EnqueueRequest("c"))).Task.Id);
+
+        QueueStats stats = (await store.GetQueueStatsAsync(new[] { QueueNames.Default })).Single();
+        // 7 + 1 delayed + 1 cancelled enqueued; 4 claimed: 1 succeeded, 1 failed back to the queue (retry), 2 running.
+        Assert.Equal(3 + 1 + 1, stats.Queued);
+        Assert.Equal(2, stats.Scheduled);
+        Assert.Equal(2, stats.Running);
+        Assert.Equal(1, stats.Succeeded);
+        Assert.Equal(0, stats.Failed);
+        Assert.Equal(1, stats.Cancelled);
+    }
+
+    [Theory]
+    [InlineData(TaskStatus.Failed)]
+    [InlineData(TaskStatus.Succeeded)]
+    [InlineData(TaskStatus.Running)]
+    public async Task A_query_by_a_status_other_than_queued_uses_the_status_index(TaskStatus status)
+    {
+        string db = _folder.File("plan.db");
+        using (SqliteTaskStore store = SqliteTaskStore.Open(db))
+        {
+            await store.EnqueueManyAsync(Enumerable.Range(0, 500).Select(_ => new EnqueueRequest("t")));
+        }
+
+        using var connection = new SqliteConnection($"Data Source={db};Pooling=False");
+        connection.Open();
+        using SqliteCommand command = connection.CreateCommand();
+        var query = new TaskQuery { Filter = new TaskFilter { Queue = QueueNames.Default, Statuses = new[] { status } } };
+        var sql = new System.Text.StringBuilder("EXPLAIN QUERY PLAN SELECT id FROM tasks WHERE 1 = 1");
+        TaskFilterSql.Append(query.Filter, sql, command);
+        command.CommandText = sql.ToString();
+        var plan = new List<string>();
+        using (SqliteDataReader r = command.ExecuteReader())
+        {
+            while (r.Read()) plan.Add(r.GetString(3));
+        }
+        Assert.Contains("ix_tasks_queue_status", string.Join(" | ", plan), StringComparison.Ordinal);
+    }
+}
