@@ -1,0 +1,75 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+
+namespace PrismQ.Benchmarks.Storage;
+
+/// <summary>
+/// The claim cost at 1,000 against 1,000,000 queued tasks, measured interleaved so that a load that comes and goes on
+/// a shared machine hits both sizes alike: for each strategy, rounds of 200 claims alternate between a database of
+/// each size (the claimed tasks are released after each round, not measured); the medians of the rounds are compared.
+/// Run: <c>dotnet run -c Release --project tests/PrismQ.Benchmarks -- claim-scaling</c>.
+/// </summary>
+internal static class ClaimScalingReport
+{
+    private const int ClaimsPerRound = 200;
+    private const int Rounds = 21;
+
+    public static int Run()
+    {
+        using var smallDb = new BenchmarkDatabase("small");
+        using var largeDb = new BenchmarkDatabase("large");
+        using SqliteTaskStore small = Open(smallDb, 1_000);
+        using SqliteTaskStore large = Open(largeDb, 1_000_000);
+        Console.WriteLine($"Claim cost, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores: {Rounds} interleaved rounds of {ClaimsPerRound} claims, medians (first 3 rounds are warm-up)");
+        Console.WriteLine();
+        Console.WriteLine("| strategy | 1,000 queued | 1,000,000 queued | ratio |");
+        Console.WriteLine("|---|---:|---:|---:|");
+        foreach (SchedulingStrategy strategy in new[] { SchedulingStrategy.Fifo, SchedulingStrategy.Lifo, SchedulingStrategy.Priority, SchedulingStrategy.WeightedRandom })
+        {
+            var claim = new ClaimRequest("bench") { Strategy = strategy };
+            var smallTimes = new List<double>();
+            var largeTimes = new List<double>();
+            for (int round = 0; round < Rounds; round++)
+            {
+                double s = Round(small, claim);
+                double l = Round(large, claim);
+                if (round < 3) continue;
+                smallTimes.Add(s);
+                largeTimes.Add(l);
+            }
+
+            double a = Median(smallTimes), b = Median(largeTimes);
+            Console.WriteLine($"| {strategy} | {a:N1} µs | {b:N1} µs | {b / a:N2} |");
+        }
+
+        return 0;
+    }
+
+    private static SqliteTaskStore Open(BenchmarkDatabase db, int queued)
+    {
+        SqliteTaskStore store = SqliteTaskStore.Open(new QueueOptions { DatabasePath = db.Path });
+        // Ten priority levels, as in ClaimScalingBenchmarks.
+        store.EnqueueManyAsync(Enumerable.Range(0, queued).Select(i => new EnqueueRequest("bench", "{}") { Priority = i % 10 }), batchSize: TaskLimits.MaxEnqueueBatchSize)
+            .GetAwaiter().GetResult();
+        return store;
+    }
+
+    /// <summary>Microseconds per claim over one round; the claimed tasks are released afterwards.</summary>
+    private static double Round(SqliteTaskStore store, ClaimRequest claim)
+    {
+        var claimed = new List<TaskRecord>(ClaimsPerRound);
+        var sw = Stopwatch.StartNew();
+        for (int i = 0; i < ClaimsPerRound; i++) claimed.Add(store.ClaimAsync(claim).GetAwaiter().GetResult()[0]);
+        double micros = sw.Elapsed.TotalMilliseconds * 1000 / ClaimsPerRound;
+        foreach (TaskRecord task in claimed) store.ReleaseAsync(task.Id, task.LeaseToken!.Value).GetAwaiter().GetResult();
+        return micros;
+    }
+
+    private static double Median(List<double> values)
+    {
+        values.Sort();
+        return values[values.Count / 2];
+    }
+}
