@@ -18,6 +18,9 @@ internal sealed class BenchmarkDatabase : IDisposable
 
     public string Path { get; }
 
+    /// <summary>The temporary folder (deleted on dispose), for benchmarks that make a database file per operation.</summary>
+    public string Folder => _folder;
+
     /// <summary>Creates the PrismQ schema (by opening and closing a store) so a raw connection can use the same tables.</summary>
     public void CreateSchema(Durability durability)
     {

@@ -102,7 +102,7 @@ public class TracingEmitBenchmarks
 [MemoryDiagnoser]
 public class TracingDrainBenchmarks
 {
-    private string _folder = null!;
+    private BenchmarkDatabase? _db;
 
     [Params(200_000)]
     public int EventsPerProducer { get; set; }
@@ -110,21 +110,19 @@ public class TracingDrainBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _folder = Path.Combine(Path.GetTempPath(), "prismq-bench-trace-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(_folder);
+        _db = new BenchmarkDatabase("trace");
     }
 
     [GlobalCleanup]
     public void Cleanup()
     {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_folder, recursive: true);
+        _db?.Dispose();
     }
 
     [Benchmark]
     public long Drain_to_sqlite_2_producers()
     {
-        string queueDb = Path.Combine(_folder, Guid.NewGuid().ToString("N") + ".db");
+        string queueDb = Path.Combine(_db!.Folder, Guid.NewGuid().ToString("N") + ".db");
         var session = TraceSession.Start(queueDb, new TraceOptions { IndexRingCapacity = 1 << 18 });
         int perProducer = EventsPerProducer;
         var threads = new Thread[2];
@@ -156,7 +154,7 @@ public class TracingDrainBenchmarks
 /// </summary>
 public class TracingOfferedRateBenchmarks
 {
-    private string _folder = null!;
+    private BenchmarkDatabase? _db;
 
     [Params(50_000, 100_000, 150_000, 200_000, 500_000, 1_000_000)]
     public int RatePerProducer { get; set; }
@@ -164,21 +162,19 @@ public class TracingOfferedRateBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _folder = Path.Combine(Path.GetTempPath(), "prismq-bench-rate-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(_folder);
+        _db = new BenchmarkDatabase("rate");
     }
 
     [GlobalCleanup]
     public void Cleanup()
     {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_folder, recursive: true);
+        _db?.Dispose();
     }
 
     [Benchmark]
     public long Offered_rate_one_second_2_producers()
     {
-        string queueDb = Path.Combine(_folder, Guid.NewGuid().ToString("N") + ".db");
+        string queueDb = Path.Combine(_db!.Folder, Guid.NewGuid().ToString("N") + ".db");
         var session = TraceSession.Start(queueDb, new TraceOptions());
         int rate = RatePerProducer;
         var threads = new Thread[2];

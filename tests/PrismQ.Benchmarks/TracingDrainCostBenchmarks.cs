@@ -16,7 +16,7 @@ namespace PrismQ.Benchmarks;
 public class TracingDrainCostBenchmarks
 {
     private const int Events = 8192;
-    private string _folder = null!;
+    private BenchmarkDatabase _db = null!;
     private SqliteTraceSink _sink = null!;
     private SqliteConnection _baseline = null!;
     private readonly TraceBatch _batch = new();
@@ -25,11 +25,10 @@ public class TracingDrainCostBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _folder = Path.Combine(Path.GetTempPath(), "prismq-bench-drain-cost-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(_folder);
-        _sink = new SqliteTraceSink(Path.Combine(_folder, "sink.trace.db"), new TraceOptions());
+        _db = new BenchmarkDatabase("drain-cost");
+        _sink = new SqliteTraceSink(Path.Combine(_db.Folder, "sink.trace.db"), new TraceOptions());
         _sink.Open();
-        _baseline = TraceSchema.Open(Path.Combine(_folder, "baseline.trace.db"), readOnly: false);
+        _baseline = TraceSchema.Open(Path.Combine(_db.Folder, "baseline.trace.db"), readOnly: false);
         TraceSchema.Ensure(_baseline);
     }
 
@@ -38,7 +37,7 @@ public class TracingDrainCostBenchmarks
     {
         _sink.Dispose();
         _baseline.Dispose();
-        Directory.Delete(_folder, recursive: true);
+        _db.Dispose();
     }
 
     [Benchmark(Baseline = true, OperationsPerInvoke = Events)]
