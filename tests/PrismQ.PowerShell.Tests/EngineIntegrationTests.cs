@@ -147,6 +147,8 @@ public sealed class EngineIntegrationTests
     {
         using var db = new TempDatabase();
         Enqueue(db, "traced", 3);
+        // The module's store traces: Write-PrismQTrace finds the session of the open store.
+        Assert.NotNull(StoreCache.TraceSessionOf(db.Path_));
         using (var host = new WorkerHostCore(db.Store, new WorkerSettings { MaxTasks = 3 }, call =>
         {
             call.Context.TraceEvent(TraceCore.UserMessage("hello", new Dictionary<string, object?> { ["k"] = 1 }));

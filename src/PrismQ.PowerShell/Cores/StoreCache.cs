@@ -103,29 +103,17 @@ internal static class StoreCache
     }
 
     /// <summary>
-    /// Opens the SQLite store with tracing on: a <see cref="TraceSession"/> writes the engine's events to
-    /// <c>&lt;database&gt;.trace.db</c> and is closed (drained) with the store.
+    /// Opens the SQLite store with tracing on (<see cref="QueueOptions.Tracing"/>): the store checks and opens the
+    /// queue database first, then starts a <see cref="TraceSession"/> writing to <c>&lt;database&gt;.trace.db</c>,
+    /// and drains and closes it when the store is disposed.
     /// </summary>
-    private static ITaskStore DefaultFactory(QueueOptions options)
-    {
-        string path = options.DatabasePath!;
-        SqliteTaskStore.Open(new QueueOptions { DatabasePath = path, Durability = options.Durability }).Dispose(); // checks and creates the queue database first
-        TraceSession session = TraceSession.Start(path);
-        try
-        {
-            return new TracedStore(SqliteTaskStore.Open(new QueueOptions { DatabasePath = path, Durability = options.Durability, Tracer = session.Emitter }), session);
-        }
-        catch
-        {
-            session.Dispose();
-            throw;
-        }
-    }
+    private static ITaskStore DefaultFactory(QueueOptions options) =>
+        SqliteTaskStore.Open(new QueueOptions { DatabasePath = options.DatabasePath, Durability = options.Durability, Tracing = new TraceOptions() });
 
     /// <summary>The trace session of the open store for this path, or null (no store open, or a store without tracing).</summary>
     public static TraceSession? TraceSessionOf(string fullPath)
     {
-        lock (Gate) return Stores.TryGetValue(fullPath, out Entry? entry) && entry.Store is TracedStore traced ? traced.Session : null;
+        lock (Gate) return Stores.TryGetValue(fullPath, out Entry? entry) && entry.Store is SqliteTaskStore sqlite ? sqlite.Tracing : null;
     }
 
     private sealed class Entry

@@ -61,8 +61,7 @@ internal sealed class WorkerHostCore : IDisposable
         if (settings.HandledTypes is not null)
             foreach (string type in settings.HandledTypes) options.Handlers[type] = Dispatch;
 
-        // The worker needs the SQLite store itself to find the database (enqueue wake-ups, liveness) and its tracer.
-        _worker = new Worker(store is TracedStore traced ? traced.Inner : store, options);
+        _worker = new Worker(store, options);
     }
 
     /// <summary>The worker's id.</summary>

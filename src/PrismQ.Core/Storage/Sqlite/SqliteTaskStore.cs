@@ -103,20 +103,26 @@ public sealed partial class SqliteTaskStore : ITaskStore
     /// <summary>Closes the connection. Pending calls on other threads finish first.</summary>
     public void Dispose()
     {
-        lock (_gate)
+        try
         {
-            if (_disposed) return;
-            _disposed = true;
-            DisposeStatements();
-            _begin.Dispose();
-            _beginRead.Dispose();
-            _commit.Dispose();
-            _rollback.Dispose();
-            _connection.Dispose();
+            lock (_gate)
+            {
+                if (_disposed) return;
+                _disposed = true;
+                DisposeStatements();
+                _begin.Dispose();
+                _beginRead.Dispose();
+                _commit.Dispose();
+                _rollback.Dispose();
+                _connection.Dispose();
+            }
         }
-
-        // After the connection: everything traced until now is drained, then the trace database is closed.
-        _traceSession?.Dispose();
+        finally
+        {
+            // After the connection (even if closing it failed): everything traced until now is drained, then the
+            // trace database is closed. Disposing a session twice does nothing.
+            _traceSession?.Dispose();
+        }
     }
 
     /// <summary>How a unit of work runs.</summary>
