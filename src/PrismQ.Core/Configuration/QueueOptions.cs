@@ -45,25 +45,8 @@ public sealed class QueueOptions
     /// </summary>
     public TraceOptions? Tracing { get; init; }
 
-    /// <summary>Where the store and workers send trace events: the store's trace session, or the no-op emitter.</summary>
+    /// <summary>Where the store and workers send trace events when the store starts no trace session of its own (tests inject one); the no-op emitter by default.</summary>
     internal Tracing.ITraceEmitter Tracer { get; init; } = PrismQ.Tracing.NullTraceEmitter.Instance;
-
-    /// <summary>A copy of these options that sends trace events to <paramref name="tracer"/>.</summary>
-    internal QueueOptions WithTracer(Tracing.ITraceEmitter tracer) => new()
-    {
-        DatabasePath = DatabasePath,
-        Durability = Durability,
-        BusyTimeout = BusyTimeout,
-        MaxPayloadBytes = MaxPayloadBytes,
-        DefaultMaxAttempts = DefaultMaxAttempts,
-        LeaseDuration = LeaseDuration,
-        RetryPolicy = RetryPolicy,
-        TimeProvider = TimeProvider,
-        RandomSource = RandomSource,
-        MaxDelay = MaxDelay,
-        Tracing = Tracing,
-        Tracer = tracer,
-    };
 
     /// <summary>The database path after applying the precedence: option, environment, default.</summary>
     public string ResolveDatabasePath() => DatabasePath ?? PrismQEnvironment.DatabasePath ?? PrismQEnvironment.DefaultDatabasePath();

@@ -7,5 +7,5 @@ internal static class StoreLocation
     public static string? DatabasePathOf(ITaskStore store) => store is SqliteTaskStore sqlite ? sqlite.DatabasePath : null;
 
     /// <summary>The store's trace emitter, or the no-op one.</summary>
-    public static Tracing.ITraceEmitter TracerOf(ITaskStore store) => store is SqliteTaskStore sqlite ? sqlite.Options.Tracer : Tracing.NullTraceEmitter.Instance;
+    public static Tracing.ITraceEmitter TracerOf(ITaskStore store) => store is SqliteTaskStore sqlite ? sqlite.Tracer : Tracing.NullTraceEmitter.Instance;
 }

@@ -45,7 +45,7 @@ public sealed partial class SqliteTaskStore : ITaskStore
         DatabasePath = path;
         _clock = options.TimeProvider;
         _random = options.RandomSource;
-        _tracer = options.Tracer;
+        _tracer = traceSession?.Emitter ?? options.Tracer;
         _defaultLeaseMs = UnixTime.SpanMs(options.ResolveLeaseDuration());
         _busyTimeoutTicks = (long)(options.BusyTimeout.TotalSeconds * Stopwatch.Frequency);
         _begin = new PreparedStatement(connection, "BEGIN IMMEDIATE");
@@ -61,6 +61,9 @@ public sealed partial class SqliteTaskStore : ITaskStore
 
     /// <summary>The trace session the store started (when <see cref="QueueOptions.Tracing"/> is set), or null.</summary>
     public TraceSession? Tracing => _traceSession;
+
+    /// <summary>Where this store, and the workers that run on it, send trace events: its trace session, or the options' emitter.</summary>
+    internal ITraceEmitter Tracer => _tracer;
 
     /// <summary>The options this store was opened with.</summary>
     public QueueOptions Options => _options;
@@ -81,11 +84,7 @@ public sealed partial class SqliteTaskStore : ITaskStore
         TraceSession? session = null;
         try
         {
-            if (options.Tracing is { Enabled: true } && options.Tracer is NullTraceEmitter)
-            {
-                session = TraceSession.Start(path, options.Tracing);
-                options = options.WithTracer(session.Emitter);
-            }
+            if (options.Tracing is { Enabled: true } && options.Tracer is NullTraceEmitter) session = TraceSession.Start(path, options.Tracing);
 
             return new SqliteTaskStore(connection, options, path, session);
         }
