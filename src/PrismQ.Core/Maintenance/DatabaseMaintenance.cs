@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using Microsoft.Data.Sqlite;
+using PrismQ.Internal;
 
 namespace PrismQ;
 
@@ -247,17 +248,7 @@ public sealed class DatabaseMaintenance : IDisposable
         }
     }
 
-    private static void Exec(SqliteConnection connection, string sql)
-    {
-        using SqliteCommand command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
-    }
+    private static void Exec(SqliteConnection connection, string sql) => SqliteCommands.Execute(connection, sql);
 
-    private static long Scalar(SqliteConnection connection, string sql)
-    {
-        using SqliteCommand command = connection.CreateCommand();
-        command.CommandText = sql;
-        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
-    }
+    private static long Scalar(SqliteConnection connection, string sql) => SqliteCommands.ScalarLong(connection, sql);
 }

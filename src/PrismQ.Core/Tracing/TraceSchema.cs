@@ -1,5 +1,6 @@
 using System;
 using Microsoft.Data.Sqlite;
+using PrismQ.Internal;
 
 namespace PrismQ.Tracing;
 
@@ -105,17 +106,7 @@ CREATE INDEX IF NOT EXISTS trace_details_ts ON trace_details(ts);
         transaction.Commit();
     }
 
-    public static void Execute(SqliteConnection connection, string sql)
-    {
-        using SqliteCommand command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
-    }
+    public static void Execute(SqliteConnection connection, string sql) => SqliteCommands.Execute(connection, sql);
 
-    public static long Scalar(SqliteConnection connection, string sql)
-    {
-        using SqliteCommand command = connection.CreateCommand();
-        command.CommandText = sql;
-        return Convert.ToInt64(command.ExecuteScalar());
-    }
+    public static long Scalar(SqliteConnection connection, string sql) => SqliteCommands.ScalarLong(connection, sql);
 }

@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Text;
 using Microsoft.Data.Sqlite;
+using PrismQ.Internal;
 
 namespace PrismQ.Storage.Sqlite;
 
@@ -196,25 +197,14 @@ internal static class SqliteDatabaseOpener
 
     private static void Pragma(SqliteConnection connection, string pragma) => Exec(connection, "PRAGMA " + pragma);
 
-    private static void Exec(SqliteConnection connection, string sql)
-    {
-        using SqliteCommand command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.CommandTimeout = 1;
-        command.ExecuteNonQuery();
-    }
+    // Every statement of the opener waits at most 1 s in Microsoft.Data.Sqlite's own busy retry; BusyRetry goes on above it.
+    private static void Exec(SqliteConnection connection, string sql) => SqliteCommands.Execute(connection, sql, timeoutSeconds: 1);
 
-    private static object? Scalar(SqliteConnection connection, string sql)
-    {
-        using SqliteCommand command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.CommandTimeout = 1;
-        return command.ExecuteScalar();
-    }
+    private static int ScalarInt(SqliteConnection connection, string sql) =>
+        Convert.ToInt32(SqliteCommands.Scalar(connection, sql, timeoutSeconds: 1), System.Globalization.CultureInfo.InvariantCulture);
 
-    private static int ScalarInt(SqliteConnection connection, string sql) => Convert.ToInt32(Scalar(connection, sql), System.Globalization.CultureInfo.InvariantCulture);
+    private static long ScalarLong(SqliteConnection connection, string sql) => SqliteCommands.ScalarLong(connection, sql, timeoutSeconds: 1);
 
-    private static long ScalarLong(SqliteConnection connection, string sql) => Convert.ToInt64(Scalar(connection, sql), System.Globalization.CultureInfo.InvariantCulture);
-
-    private static string ScalarString(SqliteConnection connection, string sql) => Convert.ToString(Scalar(connection, sql), System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty;
+    private static string ScalarString(SqliteConnection connection, string sql) =>
+        Convert.ToString(SqliteCommands.Scalar(connection, sql, timeoutSeconds: 1), System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty;
 }

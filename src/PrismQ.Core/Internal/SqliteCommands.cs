@@ -1,0 +1,38 @@
+using System;
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+
+namespace PrismQ.Internal;
+
+/// <summary>One-off statements on a connection (PRAGMAs, DDL, maintenance): run once, not prepared for reuse.</summary>
+internal static class SqliteCommands
+{
+    /// <summary>
+    /// Runs <paramref name="sql"/>. <paramref name="timeoutSeconds"/> is how long Microsoft.Data.Sqlite itself retries
+    /// a busy statement (null: the connection's default).
+    /// </summary>
+    public static void Execute(SqliteConnection connection, string sql, int? timeoutSeconds = null)
+    {
+        using SqliteCommand command = Create(connection, sql, timeoutSeconds);
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>The first column of the first row, or null.</summary>
+    public static object? Scalar(SqliteConnection connection, string sql, int? timeoutSeconds = null)
+    {
+        using SqliteCommand command = Create(connection, sql, timeoutSeconds);
+        return command.ExecuteScalar();
+    }
+
+    /// <summary>The first column of the first row as an integer.</summary>
+    public static long ScalarLong(SqliteConnection connection, string sql, int? timeoutSeconds = null) =>
+        Convert.ToInt64(Scalar(connection, sql, timeoutSeconds), CultureInfo.InvariantCulture);
+
+    private static SqliteCommand Create(SqliteConnection connection, string sql, int? timeoutSeconds)
+    {
+        SqliteCommand command = connection.CreateCommand();
+        command.CommandText = sql;
+        if (timeoutSeconds is int seconds) command.CommandTimeout = seconds;
+        return command;
+    }
+}
