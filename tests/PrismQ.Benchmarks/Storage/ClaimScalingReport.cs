@@ -40,7 +40,7 @@ internal static class ClaimScalingReport
                 largeTimes.Add(l);
             }
 
-            double a = Median(smallTimes), b = Median(largeTimes);
+            double a = Statistics.Median(smallTimes), b = Statistics.Median(largeTimes);
             Console.WriteLine($"| {strategy} | {a:N1} µs | {b:N1} µs | {b / a:N2} |");
         }
 
@@ -65,11 +65,5 @@ internal static class ClaimScalingReport
         double micros = sw.Elapsed.TotalMilliseconds * 1000 / ClaimsPerRound;
         foreach (TaskRecord task in claimed) store.ReleaseAsync(task.Id, task.LeaseToken!.Value).GetAwaiter().GetResult();
         return micros;
-    }
-
-    private static double Median(List<double> values)
-    {
-        values.Sort();
-        return values[values.Count / 2];
     }
 }

@@ -86,7 +86,6 @@ internal static class WorkerReport
         using SqliteTaskStore store = SqliteTaskStore.Open(new QueueOptions { DatabasePath = db.Path, Durability = durability });
         store.EnqueueManyAsync(WorkerThroughputBenchmarks.Requests(Tasks), batchSize: 10_000).GetAwaiter().GetResult();
         long startMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        var sw = Stopwatch.StartNew();
         Process[] children = Enumerable.Range(0, 2).Select(i => StartChild(db.Path, durability, i)).ToArray();
         var starts = new ConcurrentDictionary<long, long>();
         foreach (Process child in children)
@@ -100,14 +99,11 @@ internal static class WorkerReport
             }
         }
 
-        IReadOnlyList<TaskRecord> last = store.QueryAsync(new TaskQuery { Filter = new TaskFilter { Statuses = new[] { TaskStatus.Succeeded } }, Order = TaskOrder.NewestFirst, Limit = 1 })
-            .GetAwaiter().GetResult();
         long succeeded = store.GetQueueStatsAsync().GetAwaiter().GetResult().Sum(q => q.Succeeded);
         if (succeeded != Tasks) throw new InvalidOperationException($"two processes finished {succeeded} of {Tasks} tasks");
-        long endMs = starts.Count == 0 ? startMs + (long)sw.Elapsed.TotalMilliseconds : last.Max(t => t.FinishedAt!.Value.ToUnixTimeMilliseconds());
-        long finished = store.QueryAsync(new TaskQuery { Filter = new TaskFilter { Statuses = new[] { TaskStatus.Succeeded } }, Order = TaskOrder.NewestFirst, Limit = 100_000 })
+        // The run ends with the last completion (the children then idle for a second before they stop).
+        long endMs = store.QueryAsync(new TaskQuery { Filter = new TaskFilter { Statuses = new[] { TaskStatus.Succeeded } }, Limit = Tasks })
             .GetAwaiter().GetResult().Max(t => t.FinishedAt!.Value.ToUnixTimeMilliseconds());
-        endMs = Math.Max(endMs, finished);
         (double p50, double p99) = Latencies(store, starts);
         return (Tasks / ((endMs - startMs) / 1000.0), p50, p99);
     }
@@ -197,13 +193,8 @@ internal static class WorkerReport
             }
         }
 
-        static double Median(List<double> values)
-        {
-            values.Sort();
-            return values[values.Count / 2];
-        }
-
-        double cpuOff = Median(cpu[0]), cpuOn = Median(cpu[1]), wallOff = Median(wall[0]), wallOn = Median(wall[1]);
+        double cpuOff = Statistics.Median(cpu[0]), cpuOn = Statistics.Median(cpu[1]);
+        double wallOff = Statistics.Median(wall[0]), wallOn = Statistics.Median(wall[1]);
         Console.WriteLine("Tracing on vs off (worker at concurrency 4, 10,000 no-op tasks incl. enqueue and the final drain, 7 alternating pairs, medians):");
         Console.WriteLine();
         Console.WriteLine("| measure | tracing off | tracing on | on / off |");
