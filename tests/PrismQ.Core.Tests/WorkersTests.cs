@@ -134,6 +134,19 @@ public sealed class WorkersTests
     }
 
     [Fact]
+    public async Task A_result_the_store_accepts_is_accepted_by_the_worker_too()
+    {
+        // 100 levels of nesting: valid by the store's JSON rules (depth up to 256), beyond JsonDocument's default of 64.
+        string deep = new string('[', 100) + new string(']', 100);
+        using var db = new WorkersTestDb();
+        long id = await db.EnqueueAsync("t", maxAttempts: 1);
+        var worker = new Worker(db.Store, Options("t", (c, t) => Task.FromResult<string?>(deep), maxTasks: 1));
+        WorkerRunSummary summary = await worker.RunAsync().Within();
+        Assert.Equal(1, summary.Succeeded);
+        Assert.Equal(deep, (await db.GetAsync(id)).Result);
+    }
+
+    [Fact]
     public async Task A_handler_past_its_timeout_is_cancelled_and_the_attempt_fails_with_a_timeout()
     {
         using var db = new WorkersTestDb();

@@ -43,6 +43,20 @@ internal static class JsonText
         }
     }
 
+    /// <summary>True when <paramref name="json"/> is one JSON value by the rules of <see cref="Validate"/> (size aside).</summary>
+    public static bool IsValid(string json)
+    {
+        try
+        {
+            Validate(json, int.MaxValue, "json");
+            return true;
+        }
+        catch (PrismQException e) when (e.Code == PrismQErrorCode.InvalidPayload)
+        {
+            return false;
+        }
+    }
+
     /// <summary>The start of a text, for messages (payloads can be large).</summary>
     public static string Excerpt(string text) => text.Length <= 80 ? text : text.Substring(0, 77) + "...";
 

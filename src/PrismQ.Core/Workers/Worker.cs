@@ -2,9 +2,9 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
-using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
+using PrismQ.Tasks;
 using PrismQ.Tracing;
 using PrismQ.Workers;
 
@@ -334,7 +334,7 @@ public sealed class Worker
         }
         if (!abandoned && error is null && reason != CancelReason.Timeout)
         {
-            if (result is not null && !IsJson(result))
+            if (result is not null && !JsonText.IsValid(result))
             {
                 await FailAsync(attempt, new TaskError($"The handler returned a result that is not valid JSON ({result.Length} characters).", "PrismQ." + PrismQErrorCode.InvalidPayload), timedOut: false, abandoned).ConfigureAwait(false);
                 return;
@@ -382,8 +382,7 @@ public sealed class Worker
     }
 
     /// <summary>The detail-lane text of a failed attempt: the error's type and message, then its detail (a stack trace).</summary>
-    private static string ErrorText(TaskError error) =>
-        (error.Type is null ? "" : error.Type + ": ") + error.Message + (error.Detail is null ? "" : "\n" + error.Detail);
+    private static string ErrorText(TaskError error) => error + (error.Detail is null ? "" : "\n" + error.Detail);
 
     /// <param name="attempt">The attempt that ended.</param>
     /// <param name="outcome">How it ended.</param>
@@ -686,17 +685,4 @@ public sealed class Worker
 
     private static Exception Unwrap(AggregateException aggregate) =>
         aggregate.InnerExceptions.Count == 1 ? aggregate.InnerExceptions[0] : aggregate;
-
-    private static bool IsJson(string text)
-    {
-        try
-        {
-            using JsonDocument document = JsonDocument.Parse(text);
-            return true;
-        }
-        catch (JsonException)
-        {
-            return false;
-        }
-    }
 }
