@@ -9,6 +9,8 @@ namespace PrismQ.Benchmarks.Storage;
 /// The claim cost at 1,000 against 1,000,000 queued tasks, measured interleaved so that a load that comes and goes on
 /// a shared machine hits both sizes alike: for each strategy, rounds of 200 claims alternate between a database of
 /// each size (the claimed tasks are released after each round, not measured); the medians of the rounds are compared.
+/// Beside the time a claim takes on the caller's thread, it reports the CPU time of the whole process per claim, which
+/// includes the store's checkpoint thread (whose work grows with the pages the claims scatter).
 /// Run: <c>dotnet run -c Release --project tests/PrismQ.Benchmarks -- claim-scaling</c>.
 /// </summary>
 internal static class ClaimScalingReport
@@ -24,24 +26,29 @@ internal static class ClaimScalingReport
         using SqliteTaskStore large = Open(largeDb, 1_000_000);
         Console.WriteLine($"Claim cost, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores: {Rounds} interleaved rounds of {ClaimsPerRound} claims, medians (first 3 rounds are warm-up)");
         Console.WriteLine();
-        Console.WriteLine("| strategy | 1,000 queued | 1,000,000 queued | ratio |");
-        Console.WriteLine("|---|---:|---:|---:|");
+        Console.WriteLine("| strategy | 1,000 queued | 1,000,000 queued | ratio | process CPU per claim, 1,000 / 1,000,000 | CPU ratio |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|");
         foreach (SchedulingStrategy strategy in new[] { SchedulingStrategy.Fifo, SchedulingStrategy.Lifo, SchedulingStrategy.Priority, SchedulingStrategy.WeightedRandom })
         {
             var claim = new ClaimRequest("bench") { Strategy = strategy };
             var smallTimes = new List<double>();
             var largeTimes = new List<double>();
+            var smallCpu = new List<double>();
+            var largeCpu = new List<double>();
             for (int round = 0; round < Rounds; round++)
             {
-                double s = Round(small, claim);
-                double l = Round(large, claim);
+                (double s, double sc) = Round(small, claim);
+                (double l, double lc) = Round(large, claim);
                 if (round < 3) continue;
                 smallTimes.Add(s);
                 largeTimes.Add(l);
+                smallCpu.Add(sc);
+                largeCpu.Add(lc);
             }
 
             double a = Statistics.Median(smallTimes), b = Statistics.Median(largeTimes);
-            Console.WriteLine($"| {strategy} | {a:N1} µs | {b:N1} µs | {b / a:N2} |");
+            double ac = Statistics.Median(smallCpu), bc = Statistics.Median(largeCpu);
+            Console.WriteLine($"| {strategy} | {a:N1} µs | {b:N1} µs | {b / a:N2} | {ac:N1} / {bc:N1} µs | {bc / ac:N2} |");
         }
 
         return 0;
@@ -56,14 +63,21 @@ internal static class ClaimScalingReport
         return store;
     }
 
-    /// <summary>Microseconds per claim over one round; the claimed tasks are released afterwards.</summary>
-    private static double Round(SqliteTaskStore store, ClaimRequest claim)
+    /// <summary>
+    /// Microseconds per claim over one round, on the caller's thread and in CPU time of the whole process; the claimed
+    /// tasks are released afterwards.
+    /// </summary>
+    private static (double Wall, double Cpu) Round(SqliteTaskStore store, ClaimRequest claim)
     {
         var claimed = new List<TaskRecord>(ClaimsPerRound);
+        using Process process = Process.GetCurrentProcess();
+        TimeSpan cpu = process.TotalProcessorTime;
         var sw = Stopwatch.StartNew();
         for (int i = 0; i < ClaimsPerRound; i++) claimed.Add(store.ClaimAsync(claim).GetAwaiter().GetResult()[0]);
         double micros = sw.Elapsed.TotalMilliseconds * 1000 / ClaimsPerRound;
+        process.Refresh();
+        double cpuMicros = (process.TotalProcessorTime - cpu).TotalMilliseconds * 1000 / ClaimsPerRound;
         foreach (TaskRecord task in claimed) store.ReleaseAsync(task.Id, task.LeaseToken!.Value).GetAwaiter().GetResult();
-        return micros;
+        return (micros, cpuMicros);
     }
 }

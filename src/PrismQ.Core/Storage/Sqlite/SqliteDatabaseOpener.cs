@@ -164,7 +164,7 @@ internal static class SqliteDatabaseOpener
             throw new PrismQException(PrismQErrorCode.StorageError,
                 $"The database '{path}' could not be switched to WAL journal mode (it reports '{journal}'); PrismQ needs WAL on a local disk.", "DatabasePath", path);
         Pragma(connection, options.Durability == Durability.Full ? "synchronous = FULL" : "synchronous = NORMAL");
-        Pragma(connection, "wal_autocheckpoint = 1000");
+        Pragma(connection, $"wal_autocheckpoint = {WalCheckpointer.BackstopPages}");
         Pragma(connection, "foreign_keys = ON");
         Pragma(connection, "temp_store = MEMORY");
         Pragma(connection, "mmap_size = 134217728");

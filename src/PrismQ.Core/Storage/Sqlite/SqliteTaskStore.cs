@@ -35,6 +35,7 @@ public sealed partial class SqliteTaskStore : ITaskStore
     private readonly PreparedStatement _rollback;
     private readonly List<PreparedStatement> _prepared = new();
     private readonly TraceSession? _traceSession;
+    private readonly WalCheckpointer _checkpointer;
     private bool _disposed;
 
     private SqliteTaskStore(SqliteConnection connection, QueueOptions options, string path, TraceSession? traceSession)
@@ -52,6 +53,7 @@ public sealed partial class SqliteTaskStore : ITaskStore
         _beginRead = new PreparedStatement(connection, "BEGIN DEFERRED");
         _commit = new PreparedStatement(connection, "COMMIT");
         _rollback = new PreparedStatement(connection, "ROLLBACK");
+        _checkpointer = new WalCheckpointer(connection, path, options.Durability);
         // A unit exponential variate from the configured random source, for statements that re-queue many rows.
         connection.CreateFunction("prismq_exp", () => WeightedRandomRule.UnitExponential(_random()), isDeterministic: false);
     }
@@ -64,6 +66,9 @@ public sealed partial class SqliteTaskStore : ITaskStore
 
     /// <summary>Where this store, and the workers that run on it, send trace events: its trace session, or the options' emitter.</summary>
     internal ITraceEmitter Tracer => _tracer;
+
+    /// <summary>The thread that checkpoints the WAL for this store (for tests and diagnostics).</summary>
+    internal WalCheckpointer Checkpointer => _checkpointer;
 
     /// <summary>The options this store was opened with.</summary>
     public QueueOptions Options => _options;
@@ -108,6 +113,8 @@ public sealed partial class SqliteTaskStore : ITaskStore
             {
                 if (_disposed) return;
                 _disposed = true;
+                // First, so that the store's connection is the last one open and its close checkpoints the WAL away.
+                _checkpointer.Dispose();
                 DisposeStatements();
                 _begin.Dispose();
                 _beginRead.Dispose();
@@ -176,6 +183,7 @@ public sealed partial class SqliteTaskStore : ITaskStore
                             throw;
                         }
                     }
+                    _checkpointer.AfterWork();
                     if (_tracer.IsEnabled) EmitTiming(operation, started);
                     return result;
                 }
