@@ -18,6 +18,18 @@ public sealed class StorageSqliteCheckpointTests : IDisposable
 
     private static long Length(string file) => File.Exists(file) ? new FileInfo(file).Length : 0;
 
+    /// <summary>The frames in the WAL, as a passive checkpoint from another connection reports them.</summary>
+    private static long WalFrames(string db)
+    {
+        using var connection = new SqliteConnection($"Data Source={db};Pooling=False");
+        connection.Open();
+        using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
+        using SqliteDataReader reader = command.ExecuteReader();
+        Assert.True(reader.Read());
+        return reader.GetInt64(1);
+    }
+
     [Fact]
     public async Task Pages_written_by_commits_are_copied_into_the_database_by_the_checkpoint_thread()
     {
@@ -47,6 +59,14 @@ public sealed class StorageSqliteCheckpointTests : IDisposable
         Assert.True(store.Checkpointer.Completed >= 1);
         Assert.Null(store.Checkpointer.LastError);
 
+        // Writers pause: a checkpoint now copies every frame, and the next commit starts the WAL over from its
+        // beginning (nothing of the checkpoint's connection holds it back).
+        finished.Reset();
+        store.Checkpointer.Request();
+        Assert.True(finished.Wait(TimeSpan.FromSeconds(60)), "the requested checkpoint did not run");
+        await store.EnqueueAsync(new EnqueueRequest("t", payload));
+        Assert.True(WalFrames(db) < 50, $"the WAL did not start over: {WalFrames(db)} frames after one more enqueue");
+
         store.Dispose();
         Assert.False(checkpointThread.IsAlive, "Dispose returned before the checkpoint thread ended");
         Assert.False(File.Exists(db + "-wal"), "the WAL was left behind: the store's connection was not the last one closed");
@@ -56,7 +76,7 @@ public sealed class StorageSqliteCheckpointTests : IDisposable
         command.CommandText = "SELECT (SELECT COUNT(*) FROM tasks), (SELECT integrity_check FROM pragma_integrity_check)";
         using SqliteDataReader reader = command.ExecuteReader();
         Assert.True(reader.Read());
-        Assert.Equal(8_000L, reader.GetInt64(0));
+        Assert.Equal(8_001L, reader.GetInt64(0));
         Assert.Equal("ok", reader.GetString(1));
     }
 

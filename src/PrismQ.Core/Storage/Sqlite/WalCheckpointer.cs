@@ -13,7 +13,8 @@ namespace PrismQ.Storage.Sqlite;
 /// write to the WAL (<c>SQLITE_DBSTATUS_CACHE_WRITE</c>) and, every <see cref="PagesPerCheckpoint"/> pages, wakes this
 /// thread, which runs <c>PRAGMA wal_checkpoint(PASSIVE)</c> on a second connection. A passive checkpoint waits for no
 /// reader or writer: the store's transactions go on while it copies. The connection's own automatic checkpoint stays
-/// on, at <see cref="BackstopPages"/>, for when this thread cannot keep up.
+/// on, at <see cref="BackstopPages"/>: for when this thread cannot keep up, and to start the WAL over under writes that
+/// never pause (see <see cref="CatchUp"/>).
 /// </summary>
 /// <remarks>
 /// The thread and its connection start at the first checkpoint, so a store that writes little never starts them.
@@ -25,7 +26,7 @@ internal sealed class WalCheckpointer : IDisposable
     public const int PagesPerCheckpoint = 1000;
 
     /// <summary>The store connection's <c>wal_autocheckpoint</c>: the checkpoint SQLite runs itself if this thread falls behind.</summary>
-    public const int BackstopPages = 4 * PagesPerCheckpoint;
+    public const int BackstopPages = 10 * PagesPerCheckpoint;
 
     private readonly SqliteConnection _writer;
     private readonly string _path;
@@ -119,15 +120,17 @@ internal sealed class WalCheckpointer : IDisposable
                 try
                 {
                     connection ??= Open();
-                    SqliteCommands.Execute(connection, "PRAGMA wal_checkpoint(PASSIVE)");
+                    CatchUp(connection);
                     Interlocked.Increment(ref _completed);
                 }
                 catch (SqliteException ex) when (SqliteErrors.IsBusy(ex))
                 {
-                    // Another connection is checkpointing: that one copies the pages.
+                    // The file was locked while the connection opened (a recovery under way): the next request retries.
                 }
-                catch (SqliteException ex)
+                catch (Exception ex)
                 {
+                    // Nothing may escape a background thread (it would end the process); the next request retries on a
+                    // new connection, and SQLite's automatic checkpoint still bounds the WAL meanwhile.
                     LastError = ex;
                     connection?.Dispose();
                     connection = null;
@@ -141,6 +144,30 @@ internal sealed class WalCheckpointer : IDisposable
         }
     }
 
+    /// <summary>
+    /// Runs passive checkpoints until one has copied every frame in the WAL, at most <see cref="MaxPasses"/>. Commits
+    /// made while a checkpoint copies leave frames behind it; SQLite starts the WAL over from its beginning only when a
+    /// writer begins after a checkpoint that copied them all, which a second, short pass makes likely whenever the
+    /// writers pause. Under writes that never pause the WAL grows to the backstop instead, and SQLite's own checkpoint
+    /// (in a commit, with little left to copy) starts it over.
+    /// </summary>
+    private static void CatchUp(SqliteConnection connection)
+    {
+        using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
+        command.CommandTimeout = 1;
+        for (int pass = 0; pass < MaxPasses; pass++)
+        {
+            using SqliteDataReader reader = command.ExecuteReader();
+            // One row: busy (1 when another connection's checkpoint was in the way: that one copies the pages), frames
+            // in the WAL, frames copied.
+            if (!reader.Read() || reader.GetInt64(0) != 0 || reader.GetInt64(2) >= reader.GetInt64(1)) return;
+        }
+    }
+
+    /// <summary>The most passive checkpoints one request runs to catch up with the writers.</summary>
+    private const int MaxPasses = 3;
+
     private SqliteConnection Open()
     {
         var builder = new SqliteConnectionStringBuilder { DataSource = _path, Mode = SqliteOpenMode.ReadWrite, Pooling = false };
@@ -149,7 +176,7 @@ internal sealed class WalCheckpointer : IDisposable
         {
             connection.Open();
             // The checkpoint syncs the WAL before it copies and the database after, as the store's own would.
-            SqliteCommands.Execute(connection, _durability == Durability.Full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+            SqliteCommands.Execute(connection, _durability == Durability.Full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL", timeoutSeconds: 1);
             return connection;
         }
         catch
