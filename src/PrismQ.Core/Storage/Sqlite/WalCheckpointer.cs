@@ -25,8 +25,14 @@ internal sealed class WalCheckpointer : IDisposable
     /// <summary>Pages written to the WAL by this store between two checkpoints (about 4 MiB at 4 KiB pages).</summary>
     public const int PagesPerCheckpoint = 1000;
 
-    /// <summary>The store connection's <c>wal_autocheckpoint</c>: the checkpoint SQLite runs itself if this thread falls behind.</summary>
+    /// <summary>
+    /// The store connection's <c>wal_autocheckpoint</c> (about 40 MiB): the checkpoint SQLite runs itself, inside a
+    /// commit, when this thread falls behind or writes never pause long enough for the WAL to start over.
+    /// </summary>
     public const int BackstopPages = 10 * PagesPerCheckpoint;
+
+    /// <summary>The most passive checkpoints one request runs to catch up with the writers.</summary>
+    private const int MaxPasses = 3;
 
     private readonly SqliteConnection _writer;
     private readonly string _path;
@@ -164,9 +170,6 @@ internal sealed class WalCheckpointer : IDisposable
             if (!reader.Read() || reader.GetInt64(0) != 0 || reader.GetInt64(2) >= reader.GetInt64(1)) return;
         }
     }
-
-    /// <summary>The most passive checkpoints one request runs to catch up with the writers.</summary>
-    private const int MaxPasses = 3;
 
     private SqliteConnection Open()
     {
