@@ -28,6 +28,19 @@ internal static class SqliteCommands
     public static long ScalarLong(SqliteConnection connection, string sql, int? timeoutSeconds = null) =>
         Convert.ToInt64(Scalar(connection, sql, timeoutSeconds), CultureInfo.InvariantCulture);
 
+    /// <summary>
+    /// Runs <c>PRAGMA wal_checkpoint(<paramref name="mode"/>)</c> and reads its one row: whether another connection was
+    /// in the way (busy), the frames in the WAL, and the frames copied into the database (-1 each when the database is
+    /// not in WAL mode).
+    /// </summary>
+    public static (bool Busy, long WalFrames, long CopiedFrames) WalCheckpoint(SqliteConnection connection, string mode, int? timeoutSeconds = null)
+    {
+        using SqliteCommand command = Create(connection, "PRAGMA wal_checkpoint(" + mode + ")", timeoutSeconds);
+        using SqliteDataReader reader = command.ExecuteReader();
+        reader.Read();
+        return (reader.GetInt64(0) != 0, reader.GetInt64(1), reader.GetInt64(2));
+    }
+
     private static SqliteCommand Create(SqliteConnection connection, string sql, int? timeoutSeconds)
     {
         SqliteCommand command = connection.CreateCommand();

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.IO;
 using Microsoft.Data.Sqlite;
 using PrismQ.Internal;
+using PrismQ.Storage.Sqlite;
 
 namespace PrismQ;
 
@@ -92,19 +93,13 @@ public sealed class DatabaseMaintenance : IDisposable
         if (waits) Exec(_connection, "PRAGMA busy_timeout = " + (long)_options.TruncateWait.TotalMilliseconds);
         try
         {
-            using SqliteCommand command = _connection.CreateCommand();
-            command.CommandText = "PRAGMA wal_checkpoint(" + mode.ToString().ToUpperInvariant() + ")";
             bool busy;
             long frames, done;
             try
             {
-                using SqliteDataReader reader = command.ExecuteReader();
-                reader.Read();
-                busy = reader.GetInt64(0) != 0;
-                frames = reader.GetInt64(1);
-                done = reader.GetInt64(2);
+                (busy, frames, done) = SqliteCommands.WalCheckpoint(_connection, mode.ToString().ToUpperInvariant());
             }
-            catch (SqliteException e) when (e.SqliteErrorCode == 5 || e.SqliteErrorCode == 6)
+            catch (SqliteException e) when (SqliteErrors.IsBusy(e))
             {
                 busy = true;
                 frames = done = -1;

@@ -159,15 +159,11 @@ internal sealed class WalCheckpointer : IDisposable
     /// </summary>
     private static void CatchUp(SqliteConnection connection)
     {
-        using SqliteCommand command = connection.CreateCommand();
-        command.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
-        command.CommandTimeout = 1;
         for (int pass = 0; pass < MaxPasses; pass++)
         {
-            using SqliteDataReader reader = command.ExecuteReader();
-            // One row: busy (1 when another connection's checkpoint was in the way: that one copies the pages), frames
-            // in the WAL, frames copied.
-            if (!reader.Read() || reader.GetInt64(0) != 0 || reader.GetInt64(2) >= reader.GetInt64(1)) return;
+            // Busy: another connection's checkpoint was in the way, and that one copies the pages.
+            (bool busy, long frames, long copied) = SqliteCommands.WalCheckpoint(connection, "PASSIVE", timeoutSeconds: 1);
+            if (busy || copied >= frames) return;
         }
     }
 
