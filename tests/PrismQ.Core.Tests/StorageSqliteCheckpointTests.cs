@@ -4,6 +4,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Data.Sqlite;
+using PrismQ.Internal;
 using PrismQ.Storage.Sqlite;
 using Xunit;
 
@@ -21,13 +22,8 @@ public sealed class StorageSqliteCheckpointTests : IDisposable
     /// <summary>The frames in the WAL, as a passive checkpoint from another connection reports them.</summary>
     private static long WalFrames(string db)
     {
-        using var connection = new SqliteConnection($"Data Source={db};Pooling=False");
-        connection.Open();
-        using SqliteCommand command = connection.CreateCommand();
-        command.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
-        using SqliteDataReader reader = command.ExecuteReader();
-        Assert.True(reader.Read());
-        return reader.GetInt64(1);
+        using SqliteConnection connection = RawDb.Open(db);
+        return SqliteCommands.WalCheckpoint(connection, "PASSIVE").WalFrames;
     }
 
     [Fact]
@@ -70,8 +66,7 @@ public sealed class StorageSqliteCheckpointTests : IDisposable
         store.Dispose();
         Assert.False(checkpointThread.IsAlive, "Dispose returned before the checkpoint thread ended");
         Assert.False(File.Exists(db + "-wal"), "the WAL was left behind: the store's connection was not the last one closed");
-        using var check = new SqliteConnection($"Data Source={db};Pooling=False");
-        check.Open();
+        using SqliteConnection check = RawDb.Open(db);
         using SqliteCommand command = check.CreateCommand();
         command.CommandText = "SELECT (SELECT COUNT(*) FROM tasks), (SELECT integrity_check FROM pragma_integrity_check)";
         using SqliteDataReader reader = command.ExecuteReader();

@@ -18,8 +18,7 @@ public sealed class StorageSqliteMigrationTests : IDisposable
 
     private static List<string> Column(string db, string sql)
     {
-        using var c = new SqliteConnection($"Data Source={db};Pooling=False");
-        c.Open();
+        using SqliteConnection c = RawDb.Open(db);
         using SqliteCommand cmd = c.CreateCommand();
         cmd.CommandText = sql;
         var values = new List<string>();
@@ -28,22 +27,13 @@ public sealed class StorageSqliteMigrationTests : IDisposable
         return values;
     }
 
-    private static void Exec(string db, string sql)
-    {
-        using var c = new SqliteConnection($"Data Source={db};Pooling=False");
-        c.Open();
-        using SqliteCommand cmd = c.CreateCommand();
-        cmd.CommandText = sql;
-        cmd.ExecuteNonQuery();
-    }
-
     [Fact]
     public async Task A_version_1_database_is_migrated_to_the_current_version_and_keeps_its_tasks()
     {
         string db = _folder.File("v1.db");
-        Exec(db, "PRAGMA journal_mode = WAL; " + SqliteSchema.Migrations[0] +
+        RawDb.Exec(db, "PRAGMA journal_mode = WAL; " + SqliteSchema.Migrations[0] +
                  $"PRAGMA application_id = {SqliteSchema.ApplicationId}; PRAGMA user_version = 1;");
-        Exec(db, "INSERT INTO queues (name) VALUES ('default');" +
+        RawDb.Exec(db, "INSERT INTO queues (name) VALUES ('default');" +
                  "INSERT INTO tasks (queue, type, payload, not_before, max_attempts, created_at, updated_at) VALUES ('default', 'old', '{}', 0, 5, 0, 0);" +
                  "INSERT INTO tasks (queue, type, payload, not_before, max_attempts, status, started_at, finished_at, created_at, updated_at) VALUES ('default', 'done', '{}', 0, 5, 2, 1, 2, 0, 2);");
         Assert.Equal(new[] { "queue", "status" }, Column(db, "SELECT name FROM pragma_index_info('ix_tasks_queue_status')"));
@@ -96,8 +86,7 @@ public sealed class StorageSqliteMigrationTests : IDisposable
             await store.EnqueueManyAsync(Enumerable.Range(0, 500).Select(_ => new EnqueueRequest("t")));
         }
 
-        using var connection = new SqliteConnection($"Data Source={db};Pooling=False");
-        connection.Open();
+        using SqliteConnection connection = RawDb.Open(db);
         using SqliteCommand command = connection.CreateCommand();
         var query = new TaskQuery { Filter = new TaskFilter { Queue = QueueNames.Default, Statuses = new[] { status } } };
         var sql = new System.Text.StringBuilder("EXPLAIN QUERY PLAN SELECT id FROM tasks WHERE 1 = 1");

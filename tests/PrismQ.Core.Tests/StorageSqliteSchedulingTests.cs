@@ -44,8 +44,7 @@ public sealed class StorageSqliteSchedulingTests : StorageSchedulingTests
             await store.ClaimAsync(new ClaimRequest("w") { MaxCount = 500 });
         }
 
-        using var connection = new SqliteConnection($"Data Source={_factory.DatabasePath};Pooling=False");
-        connection.Open();
+        using SqliteConnection connection = RawDb.Open(_factory.DatabasePath);
         using (SqliteCommand analyze = connection.CreateCommand())
         {
             analyze.CommandText = "ANALYZE";

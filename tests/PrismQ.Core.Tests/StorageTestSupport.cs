@@ -2,8 +2,28 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Threading;
+using Microsoft.Data.Sqlite;
 
 namespace PrismQ.Tests.Storage;
+
+/// <summary>Plain SQLite connections to a database file beside the store, to look into it or tamper with it.</summary>
+internal static class RawDb
+{
+    public static SqliteConnection Open(string db)
+    {
+        var connection = new SqliteConnection($"Data Source={db};Pooling=False");
+        connection.Open();
+        return connection;
+    }
+
+    public static void Exec(string db, string sql)
+    {
+        using SqliteConnection connection = Open(db);
+        using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+}
 
 /// <summary>A clock the test moves by hand.</summary>
 public sealed class ManualTimeProvider : TimeProvider

@@ -4,6 +4,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Data.Sqlite;
+using PrismQ.Tests.Storage;
 using PrismQ.Tracing;
 using Xunit;
 
@@ -107,8 +108,7 @@ public sealed class TracingBusyRetryTests
             Assert.Equal(LeaseOutcome.Applied, await store.CompleteAsync(quick.Id, quick.LeaseToken!.Value));
 
             // Another connection holds the write lock: the completion of the other task meets busy retries.
-            var holder = new SqliteConnection($"Data Source={db};Pooling=False");
-            holder.Open();
+            SqliteConnection holder = RawDb.Open(db);
             using (SqliteCommand begin = holder.CreateCommand())
             {
                 begin.CommandText = "BEGIN IMMEDIATE";
