@@ -66,7 +66,7 @@ internal sealed class WalCheckpointer : IDisposable
     /// <summary>The last error a checkpoint met other than a lock held elsewhere (it is tried again at the next one), or null.</summary>
     public Exception? LastError { get; private set; }
 
-    /// <summary>Raised on the checkpoint thread after each checkpoint (for tests).</summary>
+    /// <summary>Raised on the checkpoint thread after each request it handled, whether the checkpoint ran, met another one or failed (for tests).</summary>
     public event Action? CheckpointFinished;
 
     /// <summary>
