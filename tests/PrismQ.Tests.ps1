@@ -6,33 +6,13 @@
 # patterns below end in ',*'.
 
 BeforeAll {
-    $script:Manifest = Join-Path (Split-Path -Parent $PSScriptRoot) 'PrismQ.psd1'
+    . (Join-Path $PSScriptRoot 'Support/PrismQTestSupport.ps1')
     Import-Module $script:Manifest -Force
-    $script:TempRoot = Join-Path ([System.IO.Path]::GetTempPath()) ('prismq-pester-' + [guid]::NewGuid().ToString('N'))
-    New-Item -ItemType Directory -Path $script:TempRoot -Force | Out-Null
-    $script:Exe = (Get-Process -Id $PID).Path
-
-    function New-TestDatabase {
-        Join-Path $script:TempRoot ([guid]::NewGuid().ToString('N') + '.db')
-    }
-
-    # Starts this PowerShell (pwsh or powershell.exe) on a command; -EncodedCommand avoids any quoting trouble.
-    # Process.Start rather than Start-Process -PassThru: the Process object then owns the process handle, so ExitCode
-    # can be read after the exit (on Windows, Start-Process -PassThru gives a Process whose ExitCode can stay empty).
-    function Start-ChildPowerShell([string] $Command) {
-        $encoded = [Convert]::ToBase64String([System.Text.Encoding]::Unicode.GetBytes($Command))
-        $start = New-Object System.Diagnostics.ProcessStartInfo
-        $start.FileName = $script:Exe
-        $start.Arguments = '-NoProfile -NonInteractive -EncodedCommand ' + $encoded
-        $start.UseShellExecute = $false
-        $start.CreateNoWindow = $true
-        [System.Diagnostics.Process]::Start($start)
-    }
 }
 
 AfterAll {
     Remove-Module PrismQ -Force -ErrorAction SilentlyContinue
-    Remove-Item -Path $script:TempRoot -Recurse -Force -ErrorAction SilentlyContinue
+    Remove-TestRoot
 }
 
 Describe 'The module' {
