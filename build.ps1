@@ -2,11 +2,18 @@
 .SYNOPSIS
     Builds, tests, documents, packages and benchmarks PrismQ. Runs under Windows PowerShell 5.1 and PowerShell 7.
 .DESCRIPTION
-    Build    dotnet build PrismQ.sln; leaves an importable module (Import-Module ./PrismQ.psd1).
-    Test     Build, dotnet test, then the Pester tests (tests/*.Tests.ps1) when Pester 5 is installed.
-    Help     platyPS: docs/cmdlets/*.md to MAML help in module/en-US (and beside the built assembly), when platyPS is installed.
-    Package  Build (and Help when platyPS is installed), then a clean out/PrismQ/<version> folder ready for Publish-Module.
+    Build    Builds what the module needs (the cmdlets and the engine, not the tests); leaves an importable module
+             (Import-Module ./PrismQ.psd1).
+    Test     dotnet build PrismQ.sln, the xunit tests (dotnet test), then every Pester suite (tests/*.Tests.ps1) with the
+             Pester that tests/tools/Pester.csproj restores (Pester 5.7.1, pinned in Directory.Packages.props): nothing
+             needs to be installed by hand. Ends with one line that counts both: "tests: N passed, N failed".
+    Help     platyPS: docs/cmdlets/*.md to MAML help in module/en-US (committed; the build copies it beside the
+             assembly). Uses an installed platyPS, or the build of platyPS 0.14.2 in ../shared/tools/platyPS.
+    Package  Build, then a clean out/PrismQ/<version> folder ready for Publish-Module or for copying into a folder
+             of $env:PSModulePath.
     Bench    dotnet run -c Release the benchmarks (tests/PrismQ.Benchmarks); -BenchArgs are passed on.
+    Without PowerShell installed, run it with the PowerShell that the repository's tool manifest pins:
+    dotnet tool restore; dotnet pwsh -NoProfile -File ./build.ps1 -Task Test
 .EXAMPLE
     ./build.ps1 -Task Test
 .EXAMPLE
@@ -29,45 +36,88 @@ $root = $PSScriptRoot
 $solution = Join-Path $root 'PrismQ.sln'
 
 function Invoke-Dotnet {
-    param([string[]] $Arguments)
+    param([string[]] $Arguments, [switch] $AllowFailure)
     Write-Host "dotnet $($Arguments -join ' ')" -ForegroundColor Cyan
     & dotnet @Arguments
-    if ($LASTEXITCODE -ne 0) { throw "dotnet $($Arguments -join ' ') failed with exit code $LASTEXITCODE." }
+    if ($LASTEXITCODE -ne 0 -and -not $AllowFailure) { throw "dotnet $($Arguments -join ' ') failed with exit code $LASTEXITCODE." }
+    $LASTEXITCODE
 }
 
 function Invoke-Build {
-    Invoke-Dotnet @('build', $solution, '-c', $Configuration)
+    # The module project builds the engine it references; tests and benchmarks are not needed to import the module.
+    [void](Invoke-Dotnet @('build', (Join-Path $root 'src/PrismQ.PowerShell/PrismQ.PowerShell.csproj'), '-c', $Configuration))
+}
+
+# The Pester module restored by tests/tools/Pester.csproj (a PackageDownload of the version in Directory.Packages.props).
+function Get-PesterModulePath {
+    $props = [xml](Get-Content -Raw -Path (Join-Path $root 'Directory.Packages.props'))
+    $version = @($props.Project.PropertyGroup | ForEach-Object { $_.PesterVersion } | Where-Object { $_ })[0]
+    [void](Invoke-Dotnet @('restore', (Join-Path $root 'tests/tools/Pester.csproj')))
+    $packages = $env:NUGET_PACKAGES
+    if (-not $packages) {
+        $line = & dotnet nuget locals global-packages --list
+        $packages = ($line -replace '^global-packages:\s*', '').Trim()
+    }
+    $path = Join-Path $packages "pester/$version/tools/Pester.psd1"
+    if (-not (Test-Path -LiteralPath $path)) { throw "Pester $version was restored, but $path does not exist." }
+    $path
+}
+
+# Counts the xunit results in the .trx files that dotnet test wrote.
+function Get-TrxCount([string] $Folder) {
+    $passed = 0; $failed = 0
+    foreach ($file in Get-ChildItem -Path $Folder -Filter '*.trx' -Recurse) {
+        $counters = ([xml](Get-Content -Raw -Path $file.FullName)).TestRun.ResultSummary.Counters
+        $passed += [int]$counters.passed
+        $failed += [int]$counters.failed + [int]$counters.error + [int]$counters.timeout + [int]$counters.aborted
+    }
+    [pscustomobject]@{ Passed = $passed; Failed = $failed }
 }
 
 function Invoke-Test {
-    Invoke-Build
-    Invoke-Dotnet @('test', $solution, '-c', $Configuration, '--no-build')
-    $pester = Get-Module -ListAvailable -Name Pester |
-        Where-Object { $_.Version -ge [version]'5.0.0' } |
-        Sort-Object -Property Version -Descending |
-        Select-Object -First 1
-    if ($null -eq $pester) {
-        Write-Warning 'Pester 5 is not installed: the Pester tests were skipped. Install it with: Install-Module Pester -MinimumVersion 5.0 -Scope CurrentUser'
-        return
-    }
-    Import-Module $pester -Force
+    $pesterPath = Get-PesterModulePath
+    [void](Invoke-Dotnet @('build', $solution, '-c', $Configuration))
+    $results = Join-Path $root 'TestResults'
+    if (Test-Path $results) { Remove-Item -Path $results -Recurse -Force }
+    $xunitExit = Invoke-Dotnet @('test', $solution, '-c', $Configuration, '--no-build', '--logger', 'trx', '--results-directory', $results) -AllowFailure
+    $xunit = Get-TrxCount $results
+    if ($xunitExit -ne 0 -and $xunit.Failed -eq 0) { $xunit.Failed = 1 }   # a crashed test host counts as a failure
+
+    Import-Module $pesterPath -Force
     $config = New-PesterConfiguration
     $config.Run.Path = Join-Path $root 'tests'
     $config.Run.PassThru = $true
     $config.Output.Verbosity = 'Detailed'
+    $config.Output.RenderMode = 'Plaintext'
     # The tests must behave as under a plain Invoke-Pester: not under this script's strict mode and
     # ErrorActionPreference 'Stop' (both would reach the test scripts through PowerShell's dynamic scoping).
     Set-StrictMode -Off
     $ErrorActionPreference = 'Continue'
-    $result = Invoke-Pester -Configuration $config
-    if ($result.FailedCount -gt 0) { throw "$($result.FailedCount) Pester test(s) failed." }
+    $pester = Invoke-Pester -Configuration $config
+    $ErrorActionPreference = 'Stop'
+    $pesterFailed = $pester.FailedCount + @($pester.Containers | Where-Object { $_.Result -eq 'Failed' -and $_.FailedCount -eq 0 }).Count
+
+    Write-Host "xunit: $($xunit.Passed) passed, $($xunit.Failed) failed"
+    Write-Host "pester: $($pester.PassedCount) passed, $pesterFailed failed"
+    Write-Host "tests: $($xunit.Passed + $pester.PassedCount) passed, $($xunit.Failed + $pesterFailed) failed"
+    if ($xunit.Failed + $pesterFailed -gt 0) { throw "$($xunit.Failed) xunit and $pesterFailed Pester test(s) failed." }
 }
 
+# platyPS: an installed one, else the build of platyPS 0.14.2 beside the repository (../shared/tools/platyPS).
+function Get-PlatyPSModule {
+    $installed = Get-Module -ListAvailable -Name platyPS | Sort-Object -Property Version -Descending | Select-Object -First 1
+    if ($null -ne $installed) { return $installed.Path }
+    $beside = Join-Path $root '../shared/tools/platyPS/0.14.2/platyPS.psd1'
+    if (Test-Path -LiteralPath $beside) { return (Resolve-Path -LiteralPath $beside).Path }
+    return $null
+}
+
+# Writes module/en-US/PrismQ.PowerShell.dll-Help.xml from docs/cmdlets (the file is committed, so that a clone or a
+# package has help without platyPS; tests/Help.Tests.ps1 fails when it is out of step with the pages).
 function Invoke-Help {
-    $platy = Get-Module -ListAvailable -Name platyPS | Sort-Object -Property Version -Descending | Select-Object -First 1
+    $platy = Get-PlatyPSModule
     if ($null -eq $platy) {
-        Write-Warning 'platyPS is not installed: no MAML help was generated. Install it with: Install-Module platyPS -Scope CurrentUser'
-        return $false
+        throw 'platyPS is not installed: install it with Install-Module platyPS -RequiredVersion 0.14.2 -Scope CurrentUser.'
     }
     Import-Module $platy -Force
     $out = Join-Path $root 'module/en-US'
@@ -79,12 +129,10 @@ function Invoke-Help {
         Copy-Item -Path (Join-Path $out '*') -Destination $binHelp -Recurse -Force
     }
     Write-Host "MAML help written to $out" -ForegroundColor Green
-    return $true
 }
 
 function Invoke-Package {
     Invoke-Build
-    [void](Invoke-Help)
     $manifestPath = Join-Path $root 'PrismQ.psd1'
     $manifest = Import-PowerShellDataFile -Path $manifestPath
     $version = $manifest.ModuleVersion
@@ -118,7 +166,7 @@ foreach ($step in $Task) {
     switch ($step) {
         'Build' { Invoke-Build }
         'Test' { Invoke-Test }
-        'Help' { [void](Invoke-Help) }
+        'Help' { Invoke-Help }
         'Package' { Invoke-Package }
         'Bench' { Invoke-Bench }
     }

@@ -37,7 +37,7 @@ function Start-ChildPowerShell([string] $Command, [switch] $RedirectOutput) {
 # Runs a user scenario as a user runs it: the script text is written to a .ps1 file, and a child PowerShell runs that
 # file with -File (-NonInteractive, no profile), so nothing of Pester's scope or error handling reaches it.
 # The module is imported by the script itself when -ImportModule is given. Returns an object with ExitCode, Output
-# (stdout), Error (stderr) and Path (the script file). -Arguments are passed to the script; -TimeoutSeconds bounds it.
+# (stdout, without ANSI colour sequences), Error (stderr, the same), RawOutput and Path (the script file). -Arguments are passed to the script; -TimeoutSeconds bounds it.
 function Invoke-ChildScript {
     param(
         [Parameter(Mandatory)] [string] $Script,
@@ -64,7 +64,12 @@ function Invoke-ChildScript {
         throw "The child script $path did not end within $TimeoutSeconds s. Output so far: $($stdout.Result)"
     }
     $process.WaitForExit()
-    [pscustomobject]@{ ExitCode = $process.ExitCode; Output = $stdout.Result; Error = $stderr.Result; Path = $path }
+    # PowerShell 7 may colour its output even when redirected: Output and Error are plain text, RawOutput as written.
+    $ansi = [char]27 + '\[[0-9;?]*[A-Za-z]'
+    [pscustomobject]@{
+        ExitCode = $process.ExitCode; Output = $stdout.Result -replace $ansi, ''; Error = $stderr.Result -replace $ansi, ''
+        RawOutput = $stdout.Result; Path = $path
+    }
 }
 
 function Remove-TestRoot {
