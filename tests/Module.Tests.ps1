@@ -109,3 +109,30 @@ Describe 'The README' {
         (Get-Content -Raw -Path (Join-Path $script:Root '.ci/run')) | Should -Match ([regex]::Escape('dotnet tool restore && dotnet pwsh -NoProfile -File ./build.ps1 -Task Test'))
     }
 }
+
+Describe 'The quick start''s Task Scheduler worker script' {
+    BeforeAll {
+        $quickstart = Get-Content -Raw -Path (Join-Path $script:Root 'docs/quickstart.md')
+        $script:WorkerScript = [regex]::Match($quickstart, '(?ms)^```powershell\r?\n(# C:\\PrismQ\\worker\.ps1.*?)^```').Groups[1].Value
+    }
+
+    It 'logs the run in a transcript and exits 1 when a task was dead-lettered, 0 otherwise' {
+        $script:WorkerScript | Should -Not -BeNullOrEmpty
+        foreach ($case in @(@{ Payload = 'x'; Exit = 1 }, @{ Payload = 7; Exit = 0 })) {
+            $db = New-TestDatabase
+            $logs = Join-Path $script:TempRoot ([guid]::NewGuid().ToString('N'))
+            Add-PrismQTask -Database $db -Type square -Payload $case.Payload -MaxAttempts 1 | Out-Null
+            # The page's script with this machine's paths, the module imported from the repository, and a short bound.
+            $text = $script:WorkerScript.Replace('C:\PrismQ\logs', $logs).Replace('C:\Users\ada\prismq-demo\queue.db', $db)
+            $text = $text.Replace('Import-Module PrismQ', "Import-Module '$($script:Manifest)'")
+            $text = $text.Replace('-MaxRunTime (New-TimeSpan -Minutes 55)', '-MaxRunTime (New-TimeSpan -Minutes 2) -IdleTimeout (New-TimeSpan -Seconds 1)')
+            $run = Invoke-ChildScript -Script $text
+            $run.ExitCode | Should -Be $case.Exit -Because ($run.Output + $run.Error)
+            $log = Get-ChildItem -Path $logs -Filter 'worker-*.log' | Select-Object -First 1
+            $log | Should -Not -BeNullOrEmpty
+            $transcript = Get-Content -Raw -Path $log.FullName
+            $transcript | Should -Match ('Succeeded\s*:\s*' + (1 - $case.Exit))
+            $transcript | Should -Match ('Failed\s*:\s*' + $case.Exit)
+        }
+    }
+}
