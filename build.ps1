@@ -38,7 +38,7 @@ $solution = Join-Path $root 'PrismQ.sln'
 function Invoke-Dotnet {
     param([string[]] $Arguments, [switch] $AllowFailure)
     Write-Host "dotnet $($Arguments -join ' ')" -ForegroundColor Cyan
-    & dotnet @Arguments
+    & dotnet @Arguments | Out-Host
     if ($LASTEXITCODE -ne 0 -and -not $AllowFailure) { throw "dotnet $($Arguments -join ' ') failed with exit code $LASTEXITCODE." }
     $LASTEXITCODE
 }
