@@ -1,6 +1,6 @@
 # The default views of module/PrismQ.Format.ps1xml, rendered from real objects of a real database at 80 and 120
 # columns: every header whole on one line, no line wider than the console, the columns users need present, and
-# Format-List * showing every property.
+# Format-List * showing every property. Also: Get-PrismQTrace leaves the internal window records out by default.
 
 BeforeAll {
     . (Join-Path $PSScriptRoot 'Support/PrismQTestSupport.ps1')
@@ -165,6 +165,16 @@ Describe 'Default views at 80 and 120 columns' {
         $names = @($object.PSObject.Properties | Where-Object MemberType -eq 'Property' | ForEach-Object Name)
         $names.Count | Should -BeGreaterThan 3
         foreach ($name in $names) { $text | Should -Match ('(?m)^' + $name + '\s*:') -Because "Format-List * shows $name" }
+    }
+}
+
+Describe 'Get-PrismQTrace default output' {
+    It 'leaves the internal WindowMarked records out unless -Kind asks for them' {
+        $marked = @(Get-PrismQTrace -Database $script:Db -Kind WindowMarked)
+        $marked.Count | Should -BeGreaterThan 0 -Because 'the failed attempt marked its window'
+        @($script:Objects['PrismQ.TraceEvent'] | Where-Object { $_.Kind -like 'Window*' }) | Should -BeNullOrEmpty
+        @(Get-PrismQTrace -Database $script:Db -TaskId $marked[0].TaskId | Where-Object { $_.Kind -like 'Window*' }) | Should -BeNullOrEmpty
+        @(Get-PrismQTrace -Database $script:Db -TaskId $marked[0].TaskId -Kind Fail, WindowMarked).Kind | Should -Contain 'WindowMarked'
     }
 }
 
