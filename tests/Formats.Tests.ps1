@@ -155,6 +155,15 @@ Describe 'Default views at 80 and 120 columns' {
         @($lines | Where-Object { $_ -match '\sEnqueue\s' })[0] | Should -Match '\s1 task(\s|$)'
     }
 
+    It 'shows every property of a report (<TypeName>) in its default list' -ForEach @(
+        @{ TypeName = 'PrismQ.WorkerRunSummary' }, @{ TypeName = 'PrismQ.DatabaseInfo' }, @{ TypeName = 'PrismQ.MaintenanceReport' }
+    ) {
+        # A property added to a report must be added to its list view too, or the default output loses it.
+        $script:Views[$TypeName].Control | Should -Be 'List'
+        $names = @($script:Objects[$TypeName][0].PSObject.Properties | Where-Object MemberType -eq 'Property' | ForEach-Object Name)
+        @($script:Views[$TypeName].Labels | Sort-Object) | Should -Be @($names | Sort-Object)
+    }
+
     It 'shows every property of <TypeName> with Format-List *' -ForEach @(
         foreach ($typeName in 'PrismQ.TaskInfo', 'PrismQ.QueueInfo', 'PrismQ.WorkerInfo', 'PrismQ.WorkerRunSummary', 'PrismQ.TraceEvent', 'PrismQ.DatabaseInfo', 'PrismQ.MaintenanceReport') {
             @{ TypeName = $typeName }
