@@ -126,7 +126,7 @@ Describe 'Default views at 80 and 120 columns' {
         $held = @($lines | Where-Object { $_ -match '\bheld$' })
         $held | Should -HaveCount 1
         $held[0] | Should -Match '\bTrue\b'
-        $held[0] | Should -Match '\b\d+s\b' -Because 'the oldest ready task of the paused queue has an age in seconds'
+        $held[0] | Should -Match '\s(\d+s|\d+m\d\ds|\d+h\d\dm|\d+d\d\dh)\s' -Because 'the oldest ready task of the paused queue has an age (45s, 3m12s, 2h05m, 3d04h)'
     }
 
     It 'shows the worker it saw running, with its process and current task' {
@@ -201,7 +201,7 @@ Add-PrismQTask -Database `$db -Type boom -MaxAttempts 1 | Out-Null
 Start-PrismQWorker -Database `$db -Queue '$($script:LongQueue)', default -MaxTasks 2 -Handler @{ '$($script:LongType)' = { 'ok' }; boom = { throw 'it broke' } }
 Get-PrismQTask -Database `$db
 Invoke-PrismQMaintenance -Database `$db
-"WIDTH=`$(`$Host.UI.RawUI.BufferSize.Width)"
+"WIDTH=`$(try { `$Host.UI.RawUI.BufferSize.Width } catch { 0 })"
 "@
         $run = Invoke-ChildScript -Script $script -ImportModule
         $run.Error | Should -BeNullOrEmpty
@@ -210,8 +210,10 @@ Invoke-PrismQMaintenance -Database `$db
         $lines = @($run.Output -split '\r?\n' | ForEach-Object { ($_ -replace "$([char]27)\[[0-9;]*m", '').TrimEnd() })
         $text = $lines -join "`n"
         $width = [int](($lines | Where-Object { $_ -match '^WIDTH=' }) -replace '^WIDTH=', '')
-        $width | Should -BeGreaterThan 0
-        foreach ($line in $lines) { $line.Length | Should -BeLessOrEqual $width -Because "'$line' fits the console" }
+        # Where the host cannot tell its width (a redirected Windows PowerShell may not), only the views are checked.
+        if ($width -gt 0) {
+            foreach ($line in $lines) { $line.Length | Should -BeLessOrEqual $width -Because "'$line' fits the console" }
+        }
         @($lines | Where-Object { $_ -match (Get-HeaderPattern $script:Views['PrismQ.TaskInfo'].Labels) }) | Should -HaveCount 1 -Because "the tasks are a table with its header whole:`n$text"
         @($lines | Where-Object { $_ -cmatch '^\s*\d+\s+default\s+boom\s+Failed\s+1/1\s.*\sit broke$' }) | Should -HaveCount 1 -Because "the failed task is a row of that table:`n$text"
         foreach ($typeName in 'PrismQ.DatabaseInfo', 'PrismQ.WorkerRunSummary', 'PrismQ.MaintenanceReport') {
