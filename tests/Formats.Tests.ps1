@@ -92,8 +92,8 @@ Describe 'Default views at 80 and 120 columns' {
             $next = $lines[[array]::IndexOf($lines, $headers[0]) + 1]
             $next | Should -Match '^[\s-]+$' -Because 'the underline follows the header at once (no header broken across lines)'
             @($next.Trim() -split '\s+') | Should -HaveCount $view.Labels.Count -Because 'each header has its underline'
-            # Every row has a line of its own (none dropped, none wrapped except the database path).
-            ($lines.Count - 2) | Should -BeGreaterOrEqual $script:Objects[$TypeName].Count
+            # The header, its underline, and one line per object: no row dropped, none wrapped onto a second line.
+            $lines.Count | Should -Be ($script:Objects[$TypeName].Count + 2)
         }
         else {
             foreach ($label in $view.Labels) {
