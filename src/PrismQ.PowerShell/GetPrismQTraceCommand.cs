@@ -24,7 +24,7 @@ public sealed class GetPrismQTraceCommand : PrismQCmdlet
     [ValidateNotNullOrEmpty]
     public string? WorkerId { get; set; }
 
-    /// <summary>Only events of these kinds (Enqueue, Claim, Start, Progress, Complete, Fail, RetryScheduled, LeaseExtended, LeaseLost, Release, BusyRetry, SqlStatement, Timeout, Cancel, Reclaim, User, QueueDepth, Gap).</summary>
+    /// <summary>Only events of these kinds (Enqueue, Claim, Start, Progress, Complete, Fail, RetryScheduled, LeaseExtended, LeaseLost, Release, BusyRetry, SqlStatement, Timeout, Cancel, Reclaim, User, QueueDepth, Gap; the internal WindowMarked records only when named here).</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string[]? Kind { get; set; }
@@ -60,10 +60,11 @@ public sealed class GetPrismQTraceCommand : PrismQCmdlet
         DateTime? until = Bound(nameof(Until)) ? Until : null;
         int? first = Bound(nameof(First)) ? First : null;
         long[]? ids = _taskIds.Count > 0 ? _taskIds.ToArray() : null;
+        string[] kinds = Kind ?? TraceCore.DefaultKinds;
         Terminating(null, () =>
         {
-            TraceCore.Query(null, WorkerId, Kind, since, until, IncludeDetail, first); // validates the parameters once
-            IReadOnlyList<global::PrismQ.TraceEvent> events = TraceCore.Get(DatabasePath, ids, one => TraceCore.Query(one, WorkerId, Kind, since, until, IncludeDetail, first));
+            TraceCore.Query(null, WorkerId, kinds, since, until, IncludeDetail, first); // validates the parameters once
+            IReadOnlyList<global::PrismQ.TraceEvent> events = TraceCore.Get(DatabasePath, ids, one => TraceCore.Query(one, WorkerId, kinds, since, until, IncludeDetail, first));
             int written = 0;
             foreach (global::PrismQ.TraceEvent e in events)
             {

@@ -10,6 +10,16 @@ internal static class TraceCore
     /// <summary>How long a query waits for this process's buffered events to reach the trace database.</summary>
     public static readonly TimeSpan FlushTimeout = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// The kinds <c>Get-PrismQTrace</c> returns when <c>-Kind</c> is not given: every kind but the internal window
+    /// records (WindowOpened, WindowMarked, WindowClosed), which steer what detail is kept and are shown only when
+    /// asked for by <c>-Kind</c>.
+    /// </summary>
+    public static readonly string[] DefaultKinds = Array.ConvertAll(
+        Array.FindAll((TraceEventKind[])Enum.GetValues(typeof(TraceEventKind)),
+            kind => kind is not (TraceEventKind.WindowOpened or TraceEventKind.WindowMarked or TraceEventKind.WindowClosed)),
+        kind => kind.ToString());
+
     /// <summary>Builds a query from the cmdlets' parameters; DateTime values without a kind count as local time.</summary>
     public static TraceQuery Query(long[]? taskIds, string? workerId, string[]? kinds, DateTime? since, DateTime? until, bool includeDetail, int? first)
     {
