@@ -1,0 +1,66 @@
+# The database file, queue names, payloads and TimeSpan parameters, as users meet them in a real PowerShell.
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'Support/PrismQTestSupport.ps1')
+    Import-Module $script:Manifest -Force
+
+    # A child PowerShell running a script file whose standard input is redirected: it imports the module, prints
+    # 'ready', then reads one database path and makes its first PrismQ call on it. Several of them race on one new file.
+    function Start-FirstCallChild {
+        $path = Join-Path $script:TempRoot ([guid]::NewGuid().ToString('N') + '.ps1')
+        $text = @"
+Import-Module '$($script:Manifest)'
+[Console]::Out.WriteLine('ready'); [Console]::Out.Flush()
+`$db = [Console]::In.ReadLine()
+try { Add-PrismQTask -Database `$db -Type race -ErrorAction Stop | Out-Null; [Console]::Out.WriteLine('ok') }
+catch { [Console]::Out.WriteLine('error ' + `$_.FullyQualifiedErrorId + ' ' + `$_.Exception.Message) }
+"@
+        [System.IO.File]::WriteAllText($path, $text, (New-Object System.Text.UTF8Encoding($true)))
+        $start = New-Object System.Diagnostics.ProcessStartInfo
+        $start.FileName = $script:Exe
+        $start.Arguments = '-NoProfile -NonInteractive -File "{0}"' -f $path
+        $start.UseShellExecute = $false
+        $start.CreateNoWindow = $true
+        $start.RedirectStandardInput = $true
+        $start.RedirectStandardOutput = $true
+        $start.RedirectStandardError = $true
+        [System.Diagnostics.Process]::Start($start)
+    }
+
+    # The next line of a child's output, failing (not hanging) when none comes within two minutes.
+    function Read-ChildLine([System.Diagnostics.Process] $Process) {
+        $line = $Process.StandardOutput.ReadLineAsync()
+        if (-not $line.Wait(120000)) { throw "A child PowerShell gave no answer within 2 minutes." }
+        if ($null -eq $line.Result) { throw "A child PowerShell ended early: $($Process.StandardError.ReadToEnd())" }
+        $line.Result
+    }
+}
+AfterAll { Remove-Module PrismQ -Force -ErrorAction SilentlyContinue; Remove-TestRoot }
+
+Describe 'A new database file' {
+    It 'is created by several PowerShell processes whose first call races on it, all of them succeeding' {
+        $failures = [System.Collections.Generic.List[string]]::new()
+        foreach ($round in 1..3) {
+            $db = New-TestDatabase
+            $children = @(1..4 | ForEach-Object { Start-FirstCallChild })
+            try {
+                foreach ($child in $children) { Read-ChildLine $child | Should -Be 'ready' }
+                # Every child now waits on its input: the line starts its first call on the new file.
+                foreach ($child in $children) { $child.StandardInput.WriteLine($db); $child.StandardInput.Flush() }
+                foreach ($child in $children) {
+                    $answer = Read-ChildLine $child
+                    if ($answer -ne 'ok') { $failures.Add("round ${round}: $answer") }
+                }
+            }
+            finally {
+                foreach ($child in $children) {
+                    $child.StandardInput.Close()
+                    if (-not $child.WaitForExit(120000)) { $child.Kill() }
+                    $child.Dispose()
+                }
+            }
+            $count = @(Get-PrismQTask -Database $db).Count
+            if ($count -ne 4) { $failures.Add("round ${round}: $count tasks, expected 4") }
+        }
+        $failures | Should -BeNullOrEmpty
+    }
+}
