@@ -64,3 +64,50 @@ Describe 'A new database file' {
         $failures | Should -BeNullOrEmpty
     }
 }
+
+Describe 'Queue names that do not exist' {
+    BeforeEach {
+        $db = New-TestDatabase
+        Add-PrismQTask -Database $db -Queue mail -Type send | Out-Null
+    }
+
+    It 'Get-PrismQQueue reports each unknown name as QueueNotFound and still returns the known ones' {
+        $queues = Get-PrismQQueue -Database $db -Name typo, mail, other -ErrorVariable problems -ErrorAction SilentlyContinue
+        @($queues).Name | Should -Be @('mail')
+        $problems.Count | Should -Be 2
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'PrismQ.QueueNotFound*'
+        $problems[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        $problems[0].TargetObject | Should -Be 'typo'
+        $problems[1].TargetObject | Should -Be 'other'
+    }
+
+    It 'Suspend-PrismQQueue of a typo is QueueNotFound, creates nothing, and leaves the real queue running' {
+        Suspend-PrismQQueue -Database $db -Name mial -ErrorVariable problems -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'PrismQ.QueueNotFound*'
+        $problems[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        @(Get-PrismQQueue -Database $db).Name | Should -Be @('mail')
+        (Get-PrismQQueue -Database $db -Name mail).Paused | Should -BeFalse
+    }
+
+    It 'Resume-PrismQQueue of an unknown name is QueueNotFound' {
+        Resume-PrismQQueue -Database $db -Name nowhere -ErrorVariable problems -ErrorAction SilentlyContinue
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'PrismQ.QueueNotFound*'
+        @(Get-PrismQQueue -Database $db).Name | Should -Be @('mail')
+    }
+
+    It 'Suspend-PrismQQueue -Force pauses a queue before its first task, on purpose' {
+        (Suspend-PrismQQueue -Database $db -Name later -Force -PassThru).Paused | Should -BeTrue
+        (Get-PrismQQueue -Database $db -Name later).Paused | Should -BeTrue
+        (Resume-PrismQQueue -Database $db -Name later -PassThru).Paused | Should -BeFalse
+    }
+
+    It 'stops at the first unknown name in a script run with -ErrorAction Stop' {
+        $run = Invoke-ChildScript -ImportModule -Script (@'
+$ErrorActionPreference = 'Stop'
+try { Suspend-PrismQQueue -Database '{0}' -Name mial; 'not reached' }
+catch { 'caught ' + $_.FullyQualifiedErrorId }
+'@ -replace '\{0\}', $db)
+        $run.Output | Should -Match 'caught PrismQ\.QueueNotFound'
+        $run.Output | Should -Not -Match 'not reached'
+    }
+}
