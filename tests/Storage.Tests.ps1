@@ -111,3 +111,30 @@ catch { 'caught ' + $_.FullyQualifiedErrorId }
         $run.Output | Should -Not -Match 'not reached'
     }
 }
+
+Describe 'TimeSpan parameters' {
+    BeforeEach { $db = New-TestDatabase }
+
+    It 'reads -Timeout 1 as one second, as Wait-Job does' {
+        $task = Add-PrismQTask -Database $db -Type never
+        Wait-PrismQTask -Database $db -Id $task.Id -Timeout 1 -ErrorVariable problems -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'PrismQ.Timeout*'
+        $problems[0].Exception.Message | Should -BeLike '*00:00:01*'
+        $problems[0].Exception.Message | Should -Not -BeLike '*0000001*'
+    }
+
+    It 'reads a fractional number as fractional seconds, a string of a number as seconds, and keeps TimeSpan strings and objects' {
+        (Add-PrismQTask -Database $db -Type t -Timeout 0.5).Timeout | Should -Be ([TimeSpan]::FromMilliseconds(500))
+        (Add-PrismQTask -Database $db -Type t -Timeout '90').Timeout | Should -Be ([TimeSpan]::FromSeconds(90))
+        (Add-PrismQTask -Database $db -Type t -Timeout '00:05:00').Timeout | Should -Be ([TimeSpan]::FromMinutes(5))
+        (Add-PrismQTask -Database $db -Type t -Timeout (New-TimeSpan -Minutes 2)).Timeout | Should -Be ([TimeSpan]::FromMinutes(2))
+    }
+
+    It 'refuses a negative, out-of-range or unreadable duration with a message naming the value' {
+        { Add-PrismQTask -Database $db -Type t -Delay -5 } | Should -Throw -ExpectedMessage '*-5 seconds is negative*'
+        { Add-PrismQTask -Database $db -Type t -Delay 1e300 } | Should -Throw -ExpectedMessage '*out of range*'
+        { Add-PrismQTask -Database $db -Type t -Delay 'soon' } | Should -Throw -ExpectedMessage "*'soon' is not a duration*"
+        { Remove-PrismQTask -Database $db -Status Succeeded -OlderThan (New-TimeSpan -Seconds -1) -Confirm:$false } | Should -Throw -ExpectedMessage '*is negative*'
+        Get-PrismQTask -Database $db | Should -BeNullOrEmpty
+    }
+}
