@@ -138,3 +138,55 @@ Describe 'TimeSpan parameters' {
         Get-PrismQTask -Database $db | Should -BeNullOrEmpty
     }
 }
+
+Describe 'Payloads' {
+    BeforeEach { $db = New-TestDatabase }
+
+    It 'refuses a SecureString or a PSCredential anywhere in a payload, writing nothing' {
+        $secure = ConvertTo-SecureString 'hunter2' -AsPlainText -Force
+        $credential = [pscredential]::new('admin', $secure)
+        $payloads = @(
+            @{ Password = $secure },
+            $credential,
+            [pscustomobject]@{ Servers = @('a', @{ Login = $credential }) }
+        )
+        foreach ($payload in $payloads) {
+            Add-PrismQTask -Database $db -Type t -Payload $payload -ErrorVariable problems -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+            $problems[0].FullyQualifiedErrorId | Should -BeLike 'PrismQ.SecretInPayload*'
+            $problems[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+            $problems[0].Exception.Message | Should -BeLike '*plain text*'
+        }
+        Get-PrismQTask -Database $db | Should -BeNullOrEmpty
+    }
+
+    It 'refuses a secret in a pipeline item and still adds the other items' {
+        $secure = ConvertTo-SecureString 'hunter2' -AsPlainText -Force
+        @{ n = 1 }, @{ p = $secure }, @{ n = 3 } | Add-PrismQTask -Database $db -Type t -ErrorVariable problems -ErrorAction SilentlyContinue | Out-Null
+        $problems.Count | Should -Be 1
+        @(Get-PrismQTask -Database $db).Payload.n | Should -Be @(1, 3)
+    }
+
+    It 'stores non-ASCII text as UTF-8, so 200,000 x "é" (400 KB) fits the 1 MiB limit and round-trips' {
+        $text = [string]::new([char]0xE9, 200000)
+        $task = Add-PrismQTask -Database $db -Type t -Payload @{ Text = $text }
+        (Get-PrismQTask -Database $db -Id $task.Id).Payload.Text | Should -BeExactly $text
+    }
+
+    It 'stores a handler result of non-ASCII text as UTF-8 too, and refuses a secret as a result' {
+        $text = [string]::new([char]0xE9, 200000)
+        Add-PrismQTask -Database $db -Type big | Out-Null
+        Add-PrismQTask -Database $db -Type secret | Out-Null
+        $handlers = @{
+            big    = { param($Task) [string]::new([char]0xE9, 200000) }
+            secret = { param($Task) ConvertTo-SecureString 'hunter2' -AsPlainText -Force }
+        }
+        Start-PrismQWorker -Database $db -Handler $handlers -MaxTasks 2 -LeaseDuration 5 -WarningAction SilentlyContinue -ErrorAction SilentlyContinue | Out-Null
+        $big = Get-PrismQTask -Database $db -Type big
+        $big.Status | Should -Be 'Succeeded'
+        $big.Result | Should -BeExactly $text
+        $secret = Get-PrismQTask -Database $db -Type secret
+        $secret.Status | Should -Not -Be 'Succeeded'
+        $secret.Result | Should -BeNullOrEmpty
+        "$($secret.Error)" | Should -BeLike '*plain text*'
+    }
+}
