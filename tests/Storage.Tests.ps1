@@ -190,3 +190,33 @@ Describe 'Payloads' {
         "$($secret.Error)" | Should -BeLike '*plain text*'
     }
 }
+
+Describe 'File permissions' -Skip:($IsWindows -or $PSVersionTable.PSEdition -eq 'Desktop') {
+    It 'creates the database, its -wal/-shm, the trace database, the workers folder and new folders owner-only (0600 / 0700)' {
+        $folder = Join-Path $script:TempRoot ([guid]::NewGuid().ToString('N'))
+        $db = Join-Path $folder 'deeper/queue.db'
+        Add-PrismQTask -Database $db -Type t | Out-Null
+        Start-PrismQWorker -Database $db -Handler { 'done' } -MaxTasks 1 | Out-Null
+        Get-PrismQTask -Database $db | Select-Object -ExpandProperty Status | Should -Be 'Succeeded'
+
+        $made = @(Get-ChildItem -LiteralPath (Split-Path $db) -Recurse -Force) + @(Get-Item $folder, (Split-Path $db))
+        $made.Name | Should -Contain 'queue.db'
+        $made.Name | Should -Contain 'queue.db-wal'
+        $made.Name | Should -Contain 'queue.db-shm'
+        $made.Name | Should -Contain 'queue.db-workers'
+        @($made | Where-Object { $_.Name -like '*trace*' -and -not $_.PSIsContainer }).Count | Should -BeGreaterThan 0
+        foreach ($item in $made) {
+            $expected = if ($item.PSIsContainer) { 'UserRead, UserWrite, UserExecute' } else { 'UserRead, UserWrite' }
+            "$($item.FullName): $($item.UnixFileMode)" | Should -Be "$($item.FullName): $([System.IO.UnixFileMode]$expected)"
+        }
+    }
+
+    It 'leaves the mode of a database file the user made' {
+        $db = New-TestDatabase
+        New-Item -ItemType File -Path $db | Out-Null
+        $mode = [System.IO.UnixFileMode]'UserRead, UserWrite, GroupRead, GroupWrite'
+        (Get-Item $db).UnixFileMode = $mode
+        Add-PrismQTask -Database $db -Type t | Out-Null
+        (Get-Item $db).UnixFileMode | Should -Be $mode
+    }
+}

@@ -7,7 +7,8 @@ using PrismQ.Internal;
 namespace PrismQ.Storage.Sqlite;
 
 /// <summary>
-/// Opens a database file: checks the path, creates missing folders, refuses what is not a (current) PrismQ
+/// Opens a database file: checks the path, creates missing folders and the file (owner-only on Unix, see
+/// <see cref="OwnerOnlyFiles"/>), refuses what is not a (current) PrismQ
 /// database before writing anything, applies the PRAGMAs and migrates the schema.
 /// </summary>
 internal static class SqliteDatabaseOpener
@@ -49,7 +50,7 @@ internal static class SqliteDatabaseOpener
         {
             try
             {
-                Directory.CreateDirectory(folder);
+                OwnerOnlyFiles.CreateDirectory(folder);
             }
             catch (UnauthorizedAccessException ex)
             {
@@ -69,6 +70,18 @@ internal static class SqliteDatabaseOpener
             if ((File.GetAttributes(full) & FileAttributes.ReadOnly) != 0)
                 throw new PrismQException(PrismQErrorCode.DatabaseNotWritable,
                     $"The database '{full}' is read-only; PrismQ writes to its database, so the file must be writable.", "DatabasePath", full);
+        }
+        else
+        {
+            try
+            {
+                // Owner-only on Unix (0600, and SQLite gives -wal and -shm the same mode); a file the user made is left as it is.
+                OwnerOnlyFiles.CreateFileIfMissing(full);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                // Not creatable here: SQLite's own open reports it (DatabaseNotWritable / InvalidDatabasePath).
+            }
         }
 
         return full;
