@@ -115,12 +115,14 @@ catch { 'caught ' + $_.FullyQualifiedErrorId }
 Describe 'TimeSpan parameters' {
     BeforeEach { $db = New-TestDatabase }
 
-    It 'reads -Timeout 1 as one second, as Wait-Job does' {
+    It 'reads -Timeout 1 as one second and -Timeout 0.5 as half a second, as Wait-Job does' {
         $task = Add-PrismQTask -Database $db -Type never
         Wait-PrismQTask -Database $db -Id $task.Id -Timeout 1 -ErrorVariable problems -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         $problems[0].FullyQualifiedErrorId | Should -BeLike 'PrismQ.Timeout*'
         $problems[0].Exception.Message | Should -BeLike '*00:00:01*'
         $problems[0].Exception.Message | Should -Not -BeLike '*0000001*'
+        Wait-PrismQTask -Database $db -Id $task.Id -Timeout 0.5 -ErrorVariable half -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $half[0].Exception.Message | Should -BeLike '*00:00:00.5*'
     }
 
     It 'reads a fractional number as fractional seconds, a string of a number as seconds, and keeps TimeSpan strings and objects' {
