@@ -42,6 +42,7 @@ public sealed class AddPrismQTaskCommand : PrismQCmdlet
 
     /// <summary>Not claimed until this much time has passed.</summary>
     [Parameter(Mandatory = true, ParameterSetName = DelaySet)]
+    [SecondsTimeSpan]
     public TimeSpan Delay { get; set; }
 
     /// <summary>Not claimed before this instant.</summary>
@@ -55,6 +56,7 @@ public sealed class AddPrismQTaskCommand : PrismQCmdlet
 
     /// <summary>The time one attempt may take.</summary>
     [Parameter]
+    [SecondsTimeSpan]
     public TimeSpan Timeout { get; set; }
 
     /// <summary>When a task with this key exists, it is returned instead of adding a new one.</summary>

@@ -13,6 +13,7 @@ public sealed class InvokePrismQMaintenanceCommand : PrismQCmdlet
 {
     /// <summary>Delete succeeded, failed and cancelled tasks that finished longer ago than this.</summary>
     [Parameter]
+    [SecondsTimeSpan]
     public TimeSpan PruneFinishedOlderThan { get; set; }
 
     /// <summary>Run a truncating WAL checkpoint (folds the WAL into the database and empties it).</summary>

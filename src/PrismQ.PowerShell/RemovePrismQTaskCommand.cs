@@ -24,6 +24,7 @@ public sealed class RemovePrismQTaskCommand : PrismQCmdlet
 
     /// <summary>Only tasks that finished (Queued: were created) longer ago than this.</summary>
     [Parameter(Mandatory = true, ParameterSetName = FilterSet)]
+    [SecondsTimeSpan]
     public TimeSpan OlderThan { get; set; }
 
     /// <summary>Only tasks in this queue.</summary>

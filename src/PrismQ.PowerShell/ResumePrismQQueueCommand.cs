@@ -27,7 +27,7 @@ public sealed class ResumePrismQQueueCommand : PrismQCmdlet
         ForItem(name, () =>
         {
             if (!ShouldProcess($"PrismQ queue '{name}'", "Resume")) return;
-            QueueStats stats = QueueCore.SetPaused(Store, name, false, CancelToken);
+            QueueStats stats = QueueCore.SetPaused(Store, name, false, createIfMissing: false, CancelToken);
             if (PassThru) WriteTyped(TaskInfoMapper.ToQueueInfo(stats), QueueInfo.PSTypeName);
         });
     }

@@ -60,14 +60,17 @@ $PrismQTask | ForEach-Object -Process { & $PrismQHandler $_ }";
 
     /// <summary>Stop after finding nothing to do for this long.</summary>
     [Parameter]
+    [SecondsTimeSpan]
     public TimeSpan IdleTimeout { get; set; }
 
     /// <summary>Stop (gracefully: in-flight tasks get a grace period, then are given back) after running this long.</summary>
     [Parameter]
+    [SecondsTimeSpan]
     public TimeSpan MaxRunTime { get; set; }
 
     /// <summary>How long a claim lasts unless renewed by the worker's heartbeat. Default: <c>$env:PRISMQ_QUEUE_LEASE_DURATION</c> seconds, else 30 s.</summary>
     [Parameter]
+    [SecondsTimeSpan]
     public TimeSpan LeaseDuration { get; set; }
 
     /// <summary>The worker's id. Default: <c>$env:PRISMQ_QUEUE_WORKER_ID</c>, else generated from host and process.</summary>

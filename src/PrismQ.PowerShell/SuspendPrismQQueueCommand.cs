@@ -16,6 +16,10 @@ public sealed class SuspendPrismQQueueCommand : PrismQCmdlet
     [ArgumentCompleter(typeof(QueueNameCompleter))]
     public string Name { get; set; } = string.Empty;
 
+    /// <summary>Pause the queue even when it does not exist yet (no task was ever added to it): its first tasks then wait.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
     /// <summary>Return the queue after the change.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
@@ -27,7 +31,7 @@ public sealed class SuspendPrismQQueueCommand : PrismQCmdlet
         ForItem(name, () =>
         {
             if (!ShouldProcess($"PrismQ queue '{name}'", "Suspend")) return;
-            QueueStats stats = QueueCore.SetPaused(Store, name, true, CancelToken);
+            QueueStats stats = QueueCore.SetPaused(Store, name, true, Force, CancelToken);
             if (PassThru) WriteTyped(TaskInfoMapper.ToQueueInfo(stats), QueueInfo.PSTypeName);
         });
     }

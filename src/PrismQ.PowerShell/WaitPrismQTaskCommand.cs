@@ -20,6 +20,7 @@ public sealed class WaitPrismQTaskCommand : PrismQCmdlet
 
     /// <summary>Stop waiting after this long; unfinished tasks are then reported as PrismQ.Timeout errors. Default: wait as long as it takes.</summary>
     [Parameter]
+    [SecondsTimeSpan]
     public TimeSpan Timeout { get; set; }
 
     /// <inheritdoc />

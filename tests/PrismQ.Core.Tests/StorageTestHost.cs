@@ -26,10 +26,14 @@ public static class StorageTestHost
     }
 
     /// <summary>Starts the host with the arguments; output is read to the end by <see cref="WaitAsync"/>.</summary>
-    public static Process Start(params string[] args)
+    public static Process Start(params string[] args) => Start(redirectInput: false, args);
+
+    /// <summary>Starts the host with the arguments, its standard input redirected when <paramref name="redirectInput"/> is true.</summary>
+    public static Process Start(bool redirectInput, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet")
         {
+            RedirectStandardInput = redirectInput,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,

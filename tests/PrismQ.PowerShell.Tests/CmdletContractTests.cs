@@ -55,7 +55,7 @@ public sealed class CmdletContractTests
             P("OlderThan", "TimeSpan", mandatory: true, set: "Filter"), P("Queue", "String", set: "Filter"),
         }),
         ["Get-PrismQQueue"] = (false, new[] { typeof(QueueInfo) }, new[] { Database, P("Name", "String[]", 0, pipeline: true, byName: true) }),
-        ["Suspend-PrismQQueue"] = (true, new[] { typeof(QueueInfo) }, new[] { Database, P("Name", "String", 0, true, pipeline: true, byName: true), P("PassThru", "SwitchParameter") }),
+        ["Suspend-PrismQQueue"] = (true, new[] { typeof(QueueInfo) }, new[] { Database, P("Name", "String", 0, true, pipeline: true, byName: true), P("Force", "SwitchParameter"), P("PassThru", "SwitchParameter") }),
         ["Resume-PrismQQueue"] = (true, new[] { typeof(QueueInfo) }, new[] { Database, P("Name", "String", 0, true, pipeline: true, byName: true), P("PassThru", "SwitchParameter") }),
         ["Start-PrismQWorker"] = (true, new[] { typeof(WorkerRunSummary), typeof(TaskInfo) }, new[]
         {

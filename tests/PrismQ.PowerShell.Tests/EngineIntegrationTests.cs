@@ -16,6 +16,30 @@ namespace PrismQ.PowerShell.Tests;
 public sealed class EngineIntegrationTests
 {
     [Fact]
+    public void A_queue_name_that_does_not_exist_is_QueueNotFound_and_is_not_created_unless_paused_on_purpose()
+    {
+        using var db = new TempDatabase();
+        var add = new AddTaskCore(db.Store, new AddTaskSettings { Type = "t", Queue = "real" }, batchSize: 1);
+        add.Add("x");
+        add.Flush(CancellationToken.None);
+
+        var missing = new List<string>();
+        QueueStats found = Assert.Single(QueueCore.Get(db.Store, new[] { "typo", "real" }, missing.Add, CancellationToken.None));
+        Assert.Equal("real", found.Name);
+        Assert.Equal(new[] { "typo" }, missing);
+
+        Assert.Equal(PrismQErrorCode.QueueNotFound, Assert.Throws<PrismQException>(() => QueueCore.SetPaused(db.Store, "typo", true, createIfMissing: false, CancellationToken.None)).Code);
+        Assert.Equal(PrismQErrorCode.QueueNotFound, Assert.Throws<PrismQException>(() => QueueCore.SetPaused(db.Store, "typo", false, createIfMissing: false, CancellationToken.None)).Code);
+        Assert.Equal(new[] { "real" }, QueueCore.Get(db.Store, null, missing.Add, CancellationToken.None).Select(q => q.Name));
+        Assert.False(Assert.Single(QueueCore.Get(db.Store, new[] { "real" }, missing.Add, CancellationToken.None)).Paused);
+
+        // Pausing before the first task, on purpose: the queue then exists, and its first tasks wait.
+        Assert.True(QueueCore.SetPaused(db.Store, "later", true, createIfMissing: true, CancellationToken.None).Paused);
+        Assert.True(Assert.Single(QueueCore.Get(db.Store, new[] { "later" }, missing.Add, CancellationToken.None)).Paused);
+        Assert.False(QueueCore.SetPaused(db.Store, "later", false, createIfMissing: false, CancellationToken.None).Paused);
+    }
+
+    [Fact]
     public void Add_get_restart_and_remove_through_the_sqlite_store()
     {
         using var db = new TempDatabase();
@@ -33,7 +57,7 @@ public sealed class EngineIntegrationTests
 
         QueueStats stats = Assert.Single(QueueCore.Get(db.Store, new[] { "q" }, _ => Assert.Fail("missing"), CancellationToken.None));
         Assert.Equal(250, stats.Queued);
-        Assert.True(QueueCore.SetPaused(db.Store, "q", true, CancellationToken.None).Paused);
+        Assert.True(QueueCore.SetPaused(db.Store, "q", true, createIfMissing: false, CancellationToken.None).Paused);
 
         Assert.Equal(CancelOutcome.Cancelled, TaskStateCore.Stop(db.Store, all[0].Id, CancellationToken.None));
         TaskStateCore.Restart(db.Store, all[0].Id, CancellationToken.None);

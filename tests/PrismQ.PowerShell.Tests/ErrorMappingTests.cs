@@ -10,6 +10,7 @@ public sealed class ErrorMappingTests
     public static TheoryData<PrismQErrorCode, ErrorCategory, bool> Expected => new()
     {
         { PrismQErrorCode.InvalidPayload, ErrorCategory.InvalidData, false },
+        { PrismQErrorCode.SecretInPayload, ErrorCategory.InvalidArgument, false },
         { PrismQErrorCode.PayloadTooLarge, ErrorCategory.LimitsExceeded, false },
         { PrismQErrorCode.InvalidTaskType, ErrorCategory.InvalidArgument, true },
         { PrismQErrorCode.InvalidQueueName, ErrorCategory.InvalidArgument, true },

@@ -95,4 +95,52 @@ public sealed class PayloadJsonTests
         var ex = Assert.Throws<PrismQException>(() => PayloadJson.Deserialize("{nope"));
         Assert.Equal(PrismQErrorCode.InvalidPayload, ex.Code);
     }
+
+    [Fact]
+    public void Non_ASCII_text_is_stored_as_UTF8_not_as_escapes()
+    {
+        Assert.Equal("\"é ü 東京 Ж\"", PayloadJson.Serialize("é ü 東京 Ж"));
+        string big = new string('é', 200_000);
+        string json = PayloadJson.Serialize(new Hashtable { ["text"] = big });
+        // 200,000 two-byte characters, their key and punctuation: about 400 KB, under the 1 MiB limit (escaped it was 1.2 MB).
+        Assert.Equal(400_000 + "{\"text\":\"\"}".Length, System.Text.Encoding.UTF8.GetByteCount(json));
+        Assert.Equal(big, ((OrderedDictionary)PayloadJson.Deserialize(json)!)["text"]);
+    }
+
+    [Fact]
+    public void Quotes_control_characters_and_HTML_sensitive_characters_stay_escaped()
+    {
+        string json = PayloadJson.Serialize("a\"b\\c\n<tag>&'\u0001");
+        Assert.DoesNotContain("<", json);
+        Assert.DoesNotContain("\n", json.Replace("\\n", ""));
+        Assert.Equal("a\"b\\c\n<tag>&'\u0001", PayloadJson.Deserialize(json));
+    }
+
+    [Fact]
+    public void Secrets_are_refused_anywhere_in_a_payload()
+    {
+        using var secure = new System.Security.SecureString();
+        secure.AppendChar('x');
+        var network = new System.Net.NetworkCredential("user", "password");
+        object[] payloads =
+        {
+            secure,
+            new Hashtable { ["password"] = secure },
+            new List<object?> { 1, new Hashtable { ["deep"] = new object[] { network } } },
+        };
+        foreach (object payload in payloads)
+        {
+            var ex = Assert.Throws<PrismQException>(() => PayloadJson.Serialize(payload));
+            Assert.Equal(PrismQErrorCode.SecretInPayload, ex.Code);
+            Assert.Contains("plain text", ex.Message, StringComparison.Ordinal);
+            Assert.Contains("inside the handler", ex.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void A_secret_is_an_InvalidArgument_error_for_its_pipeline_item()
+    {
+        Assert.Equal(System.Management.Automation.ErrorCategory.InvalidArgument, ErrorMapping.CategoryOf(PrismQErrorCode.SecretInPayload));
+        Assert.False(ErrorMapping.IsTerminating(PrismQErrorCode.SecretInPayload));
+    }
 }

@@ -201,8 +201,8 @@ public sealed class TaskCoreTests
         Assert.Equal(new[] { "zz" }, missing);
         Assert.Equal(PrismQErrorCode.QueueNotFound, QueueCore.NotFound("zz").Code);
 
-        Assert.True(QueueCore.SetPaused(store, "a", true, CancellationToken.None).Paused);
-        Assert.False(QueueCore.SetPaused(store, "a", false, CancellationToken.None).Paused);
+        Assert.True(QueueCore.SetPaused(store, "a", true, createIfMissing: false, CancellationToken.None).Paused);
+        Assert.False(QueueCore.SetPaused(store, "a", false, createIfMissing: false, CancellationToken.None).Paused);
         Assert.Equal(2, QueueCore.Get(store, null, missing.Add, CancellationToken.None).Count + 1);
     }
 

@@ -45,4 +45,6 @@ public enum PrismQErrorCode
     NoHandler,
     /// <summary>A wait or operation ran out of time.</summary>
     Timeout,
+    /// <summary>A payload or result holds a secret (SecureString, PSCredential, NetworkCredential): PrismQ does not write secrets in plain text.</summary>
+    SecretInPayload,
 }

@@ -190,7 +190,8 @@ public sealed class DatabaseMaintenance : IDisposable
             File.Delete(full + "-shm");
         }
         string? folder = Path.GetDirectoryName(full);
-        if (!string.IsNullOrEmpty(folder)) Directory.CreateDirectory(folder);
+        if (!string.IsNullOrEmpty(folder)) OwnerOnlyFiles.CreateDirectory(folder);
+        OwnerOnlyFiles.CreateFileIfMissing(full); // a copy of the queue: owner-only on Unix, as the database
         using (var destination = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = full, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString()))
         {
             destination.Open();

@@ -46,7 +46,11 @@ public interface ITaskStore : IDisposable
     /// <summary>Deletes every task that matches the filter and is not running. Returns how many.</summary>
     Task<int> DeleteManyAsync(TaskFilter filter, CancellationToken cancellationToken = default);
 
-    /// <summary>Statistics for the named queues, or for every known queue when <paramref name="queues"/> is null or empty.</summary>
+    /// <summary>
+    /// Statistics for the named queues that exist, or for every queue when <paramref name="queues"/> is null or empty. A
+    /// queue exists once the database holds its row: its first task creates it, and so does a pause; it stays when its
+    /// tasks are deleted. A named queue that does not exist is left out of the result.
+    /// </summary>
     Task<IReadOnlyList<QueueStats>> GetQueueStatsAsync(IReadOnlyCollection<string>? queues = null, CancellationToken cancellationToken = default);
 
     /// <summary>Stops claims from a queue (the queue is created if unknown). Enqueueing goes on.</summary>

@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Threading;
+using PrismQ.Internal;
 using PrismQ.Tracing;
 
 namespace PrismQ;
@@ -57,7 +58,8 @@ public sealed class TraceSession : IDisposable
         try
         {
             string? folder = Path.GetDirectoryName(Path.GetFullPath(path));
-            if (!string.IsNullOrEmpty(folder)) Directory.CreateDirectory(folder);
+            if (!string.IsNullOrEmpty(folder)) OwnerOnlyFiles.CreateDirectory(folder);
+            OwnerOnlyFiles.CreateFileIfMissing(Path.GetFullPath(path)); // owner-only on Unix, as the queue database
             sink.Open();
         }
         catch (PrismQException)

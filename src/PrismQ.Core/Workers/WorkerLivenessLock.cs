@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Threading;
+using PrismQ.Internal;
 
 namespace PrismQ.Workers;
 
@@ -38,7 +39,7 @@ internal sealed class WorkerLivenessLock : IDisposable
         string path = PathFor(folder, workerId);
         try
         {
-            Directory.CreateDirectory(folder);
+            OwnerOnlyFiles.CreateDirectory(folder); // owner-only on Unix (0700), as the database's own folder
         }
         catch (Exception e) when (e is IOException || e is UnauthorizedAccessException || e is ArgumentException || e is NotSupportedException)
         {

@@ -13,6 +13,7 @@ internal static class ErrorMapping
     private static readonly Dictionary<PrismQErrorCode, (ErrorCategory Category, bool Terminating)> Table = new()
     {
         [PrismQErrorCode.InvalidPayload] = (ErrorCategory.InvalidData, false),
+        [PrismQErrorCode.SecretInPayload] = (ErrorCategory.InvalidArgument, false),
         [PrismQErrorCode.PayloadTooLarge] = (ErrorCategory.LimitsExceeded, false),
         [PrismQErrorCode.InvalidTaskType] = (ErrorCategory.InvalidArgument, true),
         [PrismQErrorCode.InvalidQueueName] = (ErrorCategory.InvalidArgument, true),

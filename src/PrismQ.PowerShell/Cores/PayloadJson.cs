@@ -6,7 +6,9 @@ using System.Globalization;
 using System.IO;
 using System.Reflection;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace PrismQ.PowerShell.Cores;
 
@@ -22,7 +24,12 @@ namespace PrismQ.PowerShell.Cores;
 /// <see cref="ObjectPropertyDepth"/> levels below the first such object; deeper, its <c>ToString()</c>.</item>
 /// </list>
 /// Dictionaries and arrays may nest to <see cref="MaxDepth"/> levels; deeper is an <see cref="PrismQErrorCode.InvalidPayload"/> error
-/// (it is almost always a cycle).
+/// (it is almost always a cycle). A secret anywhere in the value (<see cref="System.Security.SecureString"/>, a
+/// PSCredential, a <see cref="System.Net.NetworkCredential"/>) is a <see cref="PrismQErrorCode.SecretInPayload"/> error:
+/// the database is not a place for secrets in plain text.
+/// Text is written as UTF-8: letters of every script stay as they are (<c>é</c> is 2 bytes, not a 6-byte <c>é</c>
+/// escape); quotes, backslashes, control characters and the HTML-sensitive <c>&lt; &gt; &amp; ' + `</c> are escaped, and so
+/// are characters beyond the Basic Multilingual Plane (an emoji is a 12-byte surrogate pair escape).
 /// </summary>
 internal static class PayloadJson
 {
@@ -32,7 +39,16 @@ internal static class PayloadJson
     /// <summary>How many levels of an arbitrary object's properties are taken before falling back to ToString().</summary>
     public const int ObjectPropertyDepth = 3;
 
-    private static readonly JsonWriterOptions WriterOptions = new() { Indented = false, SkipValidation = false };
+    private static readonly JsonWriterOptions WriterOptions = new()
+    {
+        Indented = false,
+        SkipValidation = false,
+        // Every Unicode range is allowed, so non-ASCII text is stored as UTF-8; the encoder still escapes what JSON and HTML need.
+        Encoder = JavaScriptEncoder.Create(UnicodeRanges.All),
+    };
+
+    /// <summary>Full names of the PowerShell secret types PayloadJson refuses without referencing PowerShell.</summary>
+    private const string PSCredentialTypeName = "System.Management.Automation.PSCredential";
 
     /// <summary>The JSON text of <paramref name="value"/>.</summary>
     public static string Serialize(object? value)
@@ -100,6 +116,7 @@ internal static class PayloadJson
             throw new PrismQException(PrismQErrorCode.InvalidPayload,
                 $"The payload nests deeper than {MaxDepth} levels; payloads must be at most {MaxDepth} levels deep (a reference cycle?).", "Payload", null);
 
+        RefuseSecret(value);
         switch (value)
         {
             case null:
@@ -184,6 +201,28 @@ internal static class PayloadJson
         }
 
         writer.WriteEndObject();
+    }
+
+    /// <summary>
+    /// Throws <see cref="PrismQErrorCode.SecretInPayload"/> for a secret: a <see cref="System.Security.SecureString"/>,
+    /// a PSCredential or a <see cref="System.Net.NetworkCredential"/>. Taken by its properties, a SecureString would be
+    /// stored as <c>{"Length":n}</c> and a credential's password in plain text.
+    /// </summary>
+    public static void RefuseSecret(object? value)
+    {
+        if (value is null) return;
+        string? kind = value switch
+        {
+            System.Security.SecureString => "a SecureString",
+            System.Net.NetworkCredential => "a NetworkCredential",
+            _ when value.GetType().FullName == PSCredentialTypeName => "a PSCredential",
+            _ => null,
+        };
+        if (kind is null) return;
+        throw new PrismQException(PrismQErrorCode.SecretInPayload,
+            $"The value holds {kind}; PrismQ refuses secrets in payloads and results, because the database would keep them in plain text (readable by anyone who can read the file or a backup). " +
+            "Pass a reference instead (for example the name of a SecretManagement secret or a credential file the worker reads with Import-Clixml) and fetch the secret inside the handler.",
+            "Payload", kind);
     }
 
     private static bool TryWriteNumber(Utf8JsonWriter writer, object value)

@@ -23,11 +23,19 @@ internal static class QueueCore
 
     /// <summary>The error for a queue the database does not know.</summary>
     public static PrismQException NotFound(string name) =>
-        new(PrismQErrorCode.QueueNotFound, $"No queue is named '{name}' in this database.", "Name", name);
+        new(PrismQErrorCode.QueueNotFound,
+            $"No queue is named '{name}' in this database (a queue exists once a task was added to it or it was paused with -Force); check the name with Get-PrismQQueue.",
+            "Name", name);
 
-    /// <summary>Pauses (or resumes) claims from a queue and returns its statistics afterwards.</summary>
-    public static QueueStats SetPaused(ITaskStore store, string name, bool paused, CancellationToken cancellationToken)
+    /// <summary>
+    /// Pauses (or resumes) claims from a queue and returns its statistics afterwards. A queue that does not exist (no task
+    /// was ever added to it, and it was never paused) is <see cref="PrismQErrorCode.QueueNotFound"/>, unless
+    /// <paramref name="createIfMissing"/> (<c>Suspend-PrismQQueue -Force</c>) pauses it before its first task on purpose.
+    /// </summary>
+    public static QueueStats SetPaused(ITaskStore store, string name, bool paused, bool createIfMissing, CancellationToken cancellationToken)
     {
+        if (!createIfMissing && store.GetQueueStatsAsync(new[] { name }, cancellationToken).GetAwaiter().GetResult().Count == 0)
+            throw NotFound(name);
         if (paused) store.PauseQueueAsync(name, cancellationToken).GetAwaiter().GetResult();
         else store.ResumeQueueAsync(name, cancellationToken).GetAwaiter().GetResult();
         IReadOnlyList<QueueStats> stats = store.GetQueueStatsAsync(new[] { name }, cancellationToken).GetAwaiter().GetResult();

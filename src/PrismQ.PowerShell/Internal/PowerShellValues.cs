@@ -32,6 +32,7 @@ internal static class PowerShellValues
         if (value is null) return null;
         PSObject? wrapper = value as PSObject;
         object baseObject = wrapper is null ? value : wrapper.BaseObject;
+        Cores.PayloadJson.RefuseSecret(baseObject);
 
         if (baseObject is PSCustomObject && wrapper is not null)
         {

@@ -7,7 +7,8 @@ using PrismQ.Internal;
 namespace PrismQ.Storage.Sqlite;
 
 /// <summary>
-/// Opens a database file: checks the path, creates missing folders, refuses what is not a (current) PrismQ
+/// Opens a database file: checks the path, creates missing folders and the file (owner-only on Unix, see
+/// <see cref="OwnerOnlyFiles"/>), refuses what is not a (current) PrismQ
 /// database before writing anything, applies the PRAGMAs and migrates the schema.
 /// </summary>
 internal static class SqliteDatabaseOpener
@@ -49,7 +50,7 @@ internal static class SqliteDatabaseOpener
         {
             try
             {
-                Directory.CreateDirectory(folder);
+                OwnerOnlyFiles.CreateDirectory(folder);
             }
             catch (UnauthorizedAccessException ex)
             {
@@ -69,6 +70,18 @@ internal static class SqliteDatabaseOpener
             if ((File.GetAttributes(full) & FileAttributes.ReadOnly) != 0)
                 throw new PrismQException(PrismQErrorCode.DatabaseNotWritable,
                     $"The database '{full}' is read-only; PrismQ writes to its database, so the file must be writable.", "DatabasePath", full);
+        }
+        else
+        {
+            try
+            {
+                // Owner-only on Unix (0600, and SQLite gives -wal and -shm the same mode); a file the user made is left as it is.
+                OwnerOnlyFiles.CreateFileIfMissing(full);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                // Not creatable here: SQLite's own open reports it (DatabaseNotWritable / InvalidDatabasePath).
+            }
         }
 
         return full;
@@ -139,25 +152,12 @@ internal static class SqliteDatabaseOpener
 
     private static void Prepare(SqliteConnection connection, string path, QueueOptions options)
     {
-        // Read first: nothing is written to a file PrismQ must refuse.
-        int version = ScalarInt(connection, "PRAGMA user_version");
-        int applicationId = ScalarInt(connection, "PRAGMA application_id");
-        if (version > SqliteSchema.CurrentVersion)
-            throw new PrismQException(PrismQErrorCode.SchemaTooNew,
-                $"The database '{path}' has schema version {version}; this PrismQ understands up to version {SqliteSchema.CurrentVersion}. Use a newer PrismQ (nothing was changed).",
-                "DatabasePath", path);
-        if (applicationId != 0 && applicationId != SqliteSchema.ApplicationId)
-            throw new PrismQException(PrismQErrorCode.NotADatabase,
-                $"The database '{path}' belongs to another application (application_id {applicationId}); it is not a PrismQ database (nothing was changed).", "DatabasePath", path);
-        if (version == 0)
-        {
-            long tables = ScalarLong(connection, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'");
-            if (tables > 0)
-                throw new PrismQException(PrismQErrorCode.NotADatabase,
-                    $"The database '{path}' is a SQLite database with {tables} tables of another application; it is not a PrismQ database (nothing was changed).", "DatabasePath", path);
-            // Only effective before the first table is created, and before WAL mode is set.
-            Pragma(connection, "page_size = 4096");
-        }
+        // Read first: nothing is written to a file PrismQ must refuse. The three facts are read in one snapshot, so a
+        // schema another process commits meanwhile is judged whole, never as "version 0 with tables".
+        SchemaState state = ReadSchemaState(connection, inTransaction: false);
+        Refuse(state, path);
+        // Only effective before the first table is created, and before WAL mode is set.
+        if (state.Version == 0) Pragma(connection, "page_size = 4096");
 
         string journal = ScalarString(connection, "PRAGMA journal_mode = WAL");
         if (!string.Equals(journal, "wal", StringComparison.OrdinalIgnoreCase))
@@ -170,7 +170,62 @@ internal static class SqliteDatabaseOpener
         Pragma(connection, "mmap_size = 134217728");
         Pragma(connection, "cache_size = -20000");
 
-        if (version < SqliteSchema.CurrentVersion) Migrate(connection, path);
+        if (state.Version < SqliteSchema.CurrentVersion) Migrate(connection, path);
+    }
+
+    /// <summary>What the opener judges a file by: its schema version, application id and count of non-SQLite tables.</summary>
+    private readonly struct SchemaState
+    {
+        public SchemaState(int version, int applicationId, long tables)
+        {
+            Version = version;
+            ApplicationId = applicationId;
+            Tables = tables;
+        }
+
+        public int Version { get; }
+
+        public int ApplicationId { get; }
+
+        public long Tables { get; }
+    }
+
+    /// <summary>
+    /// Reads the schema state from one committed snapshot: inside the caller's transaction when
+    /// <paramref name="inTransaction"/>, else inside a read transaction of its own.
+    /// </summary>
+    private static SchemaState ReadSchemaState(SqliteConnection connection, bool inTransaction)
+    {
+        if (!inTransaction) Exec(connection, "BEGIN");
+        try
+        {
+            var state = new SchemaState(
+                ScalarInt(connection, "PRAGMA user_version"),
+                ScalarInt(connection, "PRAGMA application_id"),
+                ScalarLong(connection, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"));
+            if (!inTransaction) Exec(connection, "COMMIT");
+            return state;
+        }
+        catch
+        {
+            if (!inTransaction) RollbackIfOpen(connection);
+            throw;
+        }
+    }
+
+    /// <summary>Throws for a schema PrismQ must not touch: too new, another application's, or tables without a PrismQ version.</summary>
+    private static void Refuse(SchemaState state, string path)
+    {
+        if (state.Version > SqliteSchema.CurrentVersion)
+            throw new PrismQException(PrismQErrorCode.SchemaTooNew,
+                $"The database '{path}' has schema version {state.Version}; this PrismQ understands up to version {SqliteSchema.CurrentVersion}. Use a newer PrismQ (nothing was changed).",
+                "DatabasePath", path);
+        if (state.ApplicationId != 0 && state.ApplicationId != SqliteSchema.ApplicationId)
+            throw new PrismQException(PrismQErrorCode.NotADatabase,
+                $"The database '{path}' belongs to another application (application_id {state.ApplicationId}); it is not a PrismQ database (nothing was changed).", "DatabasePath", path);
+        if (state.Version == 0 && state.Tables > 0)
+            throw new PrismQException(PrismQErrorCode.NotADatabase,
+                $"The database '{path}' is a SQLite database with {state.Tables} tables of another application; it is not a PrismQ database (nothing was changed).", "DatabasePath", path);
     }
 
     private static void Migrate(SqliteConnection connection, string path)
@@ -178,21 +233,27 @@ internal static class SqliteDatabaseOpener
         Exec(connection, "BEGIN IMMEDIATE");
         try
         {
-            // Another process may have migrated between our read and our lock.
-            int version = ScalarInt(connection, "PRAGMA user_version");
-            if (version > SqliteSchema.CurrentVersion)
-                throw new PrismQException(PrismQErrorCode.SchemaTooNew,
-                    $"The database '{path}' has schema version {version}; this PrismQ understands up to version {SqliteSchema.CurrentVersion}.", "DatabasePath", path);
-            for (int v = version; v < SqliteSchema.CurrentVersion; v++) Exec(connection, SqliteSchema.Migrations[v]);
-            Exec(connection, $"PRAGMA application_id = {SqliteSchema.ApplicationId}");
-            Exec(connection, $"PRAGMA user_version = {SqliteSchema.CurrentVersion}");
+            // Judged again under the write lock: another process may have created or migrated the schema since our read.
+            SchemaState state = ReadSchemaState(connection, inTransaction: true);
+            Refuse(state, path);
+            for (int v = state.Version; v < SqliteSchema.CurrentVersion; v++) Exec(connection, SqliteSchema.Migrations[v]);
+            if (state.Version < SqliteSchema.CurrentVersion)
+            {
+                Exec(connection, $"PRAGMA application_id = {SqliteSchema.ApplicationId}");
+                Exec(connection, $"PRAGMA user_version = {SqliteSchema.CurrentVersion}");
+            }
             Exec(connection, "COMMIT");
         }
         catch
         {
-            if (SQLitePCL.raw.sqlite3_get_autocommit(connection.Handle) == 0) Exec(connection, "ROLLBACK");
+            RollbackIfOpen(connection);
             throw;
         }
+    }
+
+    private static void RollbackIfOpen(SqliteConnection connection)
+    {
+        if (SQLitePCL.raw.sqlite3_get_autocommit(connection.Handle) == 0) Exec(connection, "ROLLBACK");
     }
 
     private static void Pragma(SqliteConnection connection, string pragma) => Exec(connection, "PRAGMA " + pragma);

@@ -161,7 +161,10 @@ public sealed partial class SqliteTaskStore
             }
             long now = s.Now();
             var result = new List<QueueStats>(list.Count);
-            foreach (string name in list) result.Add(s.StatsOf(name, now));
+            foreach (string name in list)
+            {
+                if (s.StatsOf(name, now) is { } queue) result.Add(queue);
+            }
             return (IReadOnlyList<QueueStats>)result;
         }, cancellationToken);
         return Task.FromResult(stats);
@@ -196,9 +199,17 @@ public sealed partial class SqliteTaskStore
         return value is null || value is DBNull ? null : Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    /// <summary>Counts over the (queue, status) index for started and finished tasks, and over the ready index for queued ones (all, scheduled, the first).</summary>
-    private QueueStats StatsOf(string queue, long now)
+    /// <summary>
+    /// Counts over the (queue, status) index for started and finished tasks, and over the ready index for queued ones (all,
+    /// scheduled, the first); null when the queue does not exist (it has no row in <c>queues</c>).
+    /// </summary>
+    private QueueStats? StatsOf(string queue, long now)
     {
+        PreparedStatement pausedSt = Prepare(ref _statsPaused, "SELECT paused FROM queues WHERE name = $queue", "$queue");
+        pausedSt.P[0].Value = queue;
+        object? paused = pausedSt.Command.ExecuteScalar();
+        if (paused is null || paused is DBNull) return null;
+
         var counts = new long[5];
         // Queued rows are not in ix_tasks_queue_status (it holds status <> 0); they are counted below from the ready index.
         PreparedStatement st = Prepare(ref _statsCounts,
@@ -233,10 +244,6 @@ public sealed partial class SqliteTaskStore
                 if (oldest <= now) oldestAge = TimeSpan.FromMilliseconds(now - oldest);
             }
         }
-
-        PreparedStatement pausedSt = Prepare(ref _statsPaused, "SELECT paused FROM queues WHERE name = $queue", "$queue");
-        pausedSt.P[0].Value = queue;
-        object? paused = pausedSt.Command.ExecuteScalar();
 
         return new QueueStats
         {
