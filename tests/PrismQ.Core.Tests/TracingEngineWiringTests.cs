@@ -123,11 +123,11 @@ public sealed class TracingEngineWiringTests
         Assert.Contains(events, e => e.TaskId == okIds[0] && e.Kind == TraceEventKind.WindowMarked && e.Value == (long)WindowMark.Requested);
         Assert.Equal("ok-detail " + okIds[0], Assert.Single(events, e => e.TaskId == okIds[0] && e.Kind == TraceEventKind.User).Detail);
 
-        // The other successful attempts: their index events are kept, their detail is discarded.
+        // The other successful attempts: unmarked, yet a user event's message is always kept.
         foreach (long id in okIds.Skip(1))
         {
             TraceEvent user = Assert.Single(events, e => e.TaskId == id && e.Kind == TraceEventKind.User);
-            Assert.Null(user.Detail);
+            Assert.Equal("ok-detail " + id, user.Detail);
             Assert.DoesNotContain(events, e => e.TaskId == id && e.Kind == TraceEventKind.WindowMarked);
         }
 

@@ -33,7 +33,7 @@ public enum TraceEventKind : ushort
     Cancel = 14,
     /// <summary>Expired or dead workers' leases were reclaimed (value: how many).</summary>
     Reclaim = 15,
-    /// <summary>A user event written from a handler.</summary>
+    /// <summary>A user event (Write-PrismQTrace, <see cref="TaskContext.TraceEvent"/>, <see cref="TraceSession.EmitUser"/>): its message is always kept.</summary>
     User = 16,
     /// <summary>Queue depth sampled by a worker (value: ready tasks).</summary>
     QueueDepth = 17,

@@ -100,11 +100,11 @@ internal sealed class WindowTracker
     }
 
     /// <summary>
-    /// False when a detail record of <paramref name="taskId"/> would be discarded at once (no task and not
-    /// <see cref="TraceOptions.DetailForAll"/>): the drain then counts it with <see cref="DiscardDetail"/> without
-    /// copying its text.
+    /// False when a detail record of <paramref name="taskId"/> would be discarded at once (no task, not a user event
+    /// and not <see cref="TraceOptions.DetailForAll"/>): the drain then counts it with <see cref="DiscardDetail"/>
+    /// without copying its text.
     /// </summary>
-    public bool WantsDetail(long taskId) => _detailForAll || taskId != 0;
+    public bool WantsDetail(long taskId, TraceEventKind kind) => _detailForAll || taskId != 0 || kind == TraceEventKind.User;
 
     /// <summary>Counts a detail record the drain did not copy (see <see cref="WantsDetail"/>).</summary>
     public void DiscardDetail() => DetailsDiscarded++;
@@ -149,9 +149,14 @@ internal sealed class WindowTracker
             Mark(key, WindowMark.Slow, utc, create: false, output);
     }
 
+    /// <summary>
+    /// Persists, holds or discards one detail record: persisted at once with <see cref="TraceOptions.DetailForAll"/>
+    /// or when <see cref="TraceDetailRow.AlwaysKept"/> (a user event's message), or when its window is marked; held
+    /// while its window is unmarked; an orphan while its window is not open yet; discarded when it has no task.
+    /// </summary>
     public void AddDetail(in TraceDetailRow row, List<TraceDetailRow> output)
     {
-        if (_detailForAll)
+        if (_detailForAll || row.AlwaysKept)
         {
             output.Add(row);
             DetailsPersisted++;
