@@ -35,7 +35,7 @@ public enum TraceEventKind : ushort
     Reclaim = 15,
     /// <summary>A user event (Write-PrismQTrace, <see cref="TaskContext.TraceEvent"/>, <see cref="TraceSession.EmitUser"/>): its message is always kept.</summary>
     User = 16,
-    /// <summary>Queue depth sampled by a worker (value: ready tasks).</summary>
+    /// <summary>Queue depth sampled by a worker once a second (value: the ready tasks of its queues, at most 100,000 per queue).</summary>
     QueueDepth = 17,
     /// <summary>A gap: events dropped because a ring was full (value: how many).</summary>
     Gap = 18,

@@ -57,9 +57,11 @@ public sealed class TraceStore
     /// <summary>
     /// Writes the events that match <paramref name="query"/> (null: all; its <see cref="TraceQuery.Offset"/> and
     /// <see cref="TraceQuery.Limit"/> are ignored) as Chrome Trace Event Format JSON, which Perfetto UI
-    /// (ui.perfetto.dev) and chrome://tracing open: one process per trace source (host/pid), one track per worker,
-    /// a complete slice per task attempt, instants for claims, failures, lease losses, timeouts, gaps and user events,
-    /// and a counter for queue depth.
+    /// (ui.perfetto.dev) and chrome://tracing open: one process per trace source (host/pid); per worker a track of its
+    /// own and one track per attempt lane, so slices of one track never overlap; a complete slice per task attempt
+    /// (restarted and retried attempts included); instants for claims, failures, retries, lease losses, timeouts,
+    /// releases, cancels, reclaims, gaps and user events (named by their message); and a queue-depth counter per
+    /// worker. See docs/tracing.md ("Timeline export").
     /// </summary>
     public void ExportChromeTrace(Stream output, TraceQuery? query = null)
     {
