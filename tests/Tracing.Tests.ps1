@@ -11,6 +11,8 @@ BeforeAll {
     # every event has ph, name, pid, tid (and ts unless metadata); a complete slice has dur >= 0; B/E balance per
     # track; a counter has numeric args; and no two slices of one track (pid, tid) overlap unless one holds the other.
     # Returns the violations, each naming the event.
+    # (ConvertFrom-Json gives Int32/Int64/Double in PowerShell 7, Int32/Int64/Decimal in Windows PowerShell 5.1.)
+    function Test-IsNumber($Value) { $Value -is [int] -or $Value -is [long] -or $Value -is [double] -or $Value -is [decimal] }
     function Test-TraceEventFormat([string] $Path) {
         $violations = New-Object System.Collections.Generic.List[string]
         try {
@@ -28,13 +30,13 @@ BeforeAll {
             $at = "event $i ($($e.ph) '$($e.name)')"
             if ($phases -cnotcontains $e.ph) { $violations.Add("${at}: ph is missing or unknown"); continue }
             if ($null -eq $e.name -and $e.ph -ne 'E') { $violations.Add("${at}: no name") }
-            if ($e.pid -isnot [long] -and $e.pid -isnot [int] -and $e.pid -isnot [double]) { $violations.Add("${at}: no numeric pid") }
-            if ($e.tid -isnot [long] -and $e.tid -isnot [int] -and $e.tid -isnot [double]) { $violations.Add("${at}: no numeric tid") }
-            if ($e.ph -ne 'M' -and $e.ts -isnot [long] -and $e.ts -isnot [int] -and $e.ts -isnot [double]) { $violations.Add("${at}: no numeric ts") }
+            if (-not (Test-IsNumber $e.pid)) { $violations.Add("${at}: no numeric pid") }
+            if (-not (Test-IsNumber $e.tid)) { $violations.Add("${at}: no numeric tid") }
+            if ($e.ph -ne 'M' -and -not (Test-IsNumber $e.ts)) { $violations.Add("${at}: no numeric ts") }
             $track = "$($e.pid)/$($e.tid)"
             switch -CaseSensitive ($e.ph) {
                 'X' {
-                    if ($null -eq $e.dur -or [double]$e.dur -lt 0) { $violations.Add("${at}: a complete slice needs dur >= 0") }
+                    if (-not (Test-IsNumber $e.dur) -or [double]$e.dur -lt 0) { $violations.Add("${at}: a complete slice needs dur >= 0") }
                     else {
                         if (-not $slices.ContainsKey($track)) { $slices[$track] = New-Object System.Collections.Generic.List[object] }
                         $slices[$track].Add([pscustomobject]@{ Begin = [double]$e.ts; End = [double]$e.ts + [double]$e.dur; What = $at })
@@ -56,7 +58,7 @@ BeforeAll {
                 'C' {
                     $series = @($e.args.PSObject.Properties)
                     if ($series.Count -eq 0) { $violations.Add("${at}: a counter needs args") }
-                    foreach ($s in $series) { if ($s.Value -isnot [long] -and $s.Value -isnot [int] -and $s.Value -isnot [double]) { $violations.Add("${at}: counter series $($s.Name) is not a number") } }
+                    foreach ($s in $series) { if (-not (Test-IsNumber $s.Value)) { $violations.Add("${at}: counter series $($s.Name) is not a number") } }
                 }
                 'M' { if ($null -eq $e.args) { $violations.Add("${at}: metadata without args") } }
             }
