@@ -142,6 +142,30 @@ public sealed class TracingWindowTests
     }
 
     [Fact]
+    public void A_restarted_attempt_number_gets_a_window_of_its_own_even_within_the_post_roll_of_the_first()
+    {
+        var tracker = Tracker(); // post-roll 2 s
+        var output = new List<TraceDetailRow>();
+        var key = new WindowKey(5, 1);
+        tracker.Open(key, At(0), output);
+        tracker.AddDetail(Detail(5, 1, 0, "first run"), output);
+        tracker.Close(key, At(1), output);
+
+        tracker.Open(key, At(2), output); // Restart-PrismQTask: attempt 1 again, inside the first run's post-roll
+        Assert.Equal(1, tracker.WindowsDiscarded); // the first run is decided at once, unmarked
+        tracker.AddDetail(Detail(5, 1, 2, "second run"), output);
+        tracker.Expire(At(3)); // the first run's post-roll ends: the second run stays open
+        Assert.Equal(1, tracker.OpenWindows);
+        tracker.Mark(key, WindowMark.Failed, At(4), create: false, output);
+        Assert.Equal(new[] { "second run" }, output.Select(d => d.Text));
+        tracker.Close(key, At(5), output);
+        tracker.Expire(At(8));
+        Assert.Equal(0, tracker.OpenWindows);
+        Assert.Equal(2, tracker.WindowsOpened);
+        Assert.Equal(1, tracker.WindowsMarked);
+    }
+
+    [Fact]
     public void Through_the_session_a_failed_attempt_keeps_its_detail_and_a_successful_one_does_not()
     {
         var sink = new VerifyingTraceSink();

@@ -60,8 +60,15 @@ internal sealed class WindowTracker
     public long DetailsDiscarded { get; private set; }
     public int OpenWindows => _windows.Count;
 
+    /// <summary>
+    /// Opens the window of one attempt. A window of the same key that opened and closed before this instant is an
+    /// earlier run of the same attempt number (<c>Restart-PrismQTask</c> numbers attempts from 1 again): it is decided
+    /// now, and the new run gets a window of its own.
+    /// </summary>
     public void Open(WindowKey key, long utc, List<TraceDetailRow> output)
     {
+        if (_windows.TryGetValue(key, out Window? earlier) && earlier.OpenedUtc != 0 && earlier.ClosedUtc != 0 && earlier.ClosedUtc <= utc)
+            Finish(key, earlier);
         Window window = GetOrCreate(key, utc);
         if (window.OpenedUtc == 0) window.OpenedUtc = utc;
         Adopt(key, window, output);
@@ -207,8 +214,9 @@ internal sealed class WindowTracker
     {
         while (_closing.Count > 0 && _closing.Peek().Value + _postRoll <= nowUtc)
         {
-            WindowKey key = _closing.Dequeue().Key;
-            if (_windows.TryGetValue(key, out Window? window) && window.ClosedUtc != 0) Finish(key, window);
+            KeyValuePair<WindowKey, long> closed = _closing.Dequeue();
+            // The close time must match: a window decided early (its attempt restarted) may have a successor by now.
+            if (_windows.TryGetValue(closed.Key, out Window? window) && window.ClosedUtc == closed.Value) Finish(closed.Key, window);
         }
 
         long orphanCutoff = nowUtc - (_preRoll + _postRoll);
