@@ -37,7 +37,7 @@ public sealed class GetPrismQTraceCommand : PrismQCmdlet
     [Parameter]
     public DateTime Until { get; set; }
 
-    /// <summary>Include each event's detail text (messages, statement names) where it was kept.</summary>
+    /// <summary>Include each event's detail text (error text, progress messages, statement names) where it was kept; a user event's message is always shown.</summary>
     [Parameter]
     public SwitchParameter IncludeDetail { get; set; }
 

@@ -72,11 +72,12 @@ public sealed class TracingBusyRetryTests
     }
 
     [Fact]
-    public void Detail_without_a_task_is_not_wanted_unless_detail_for_all()
+    public void Detail_without_a_task_is_not_wanted_unless_detail_for_all_or_a_user_event()
     {
-        Assert.False(Tracker().WantsDetail(0));
-        Assert.True(Tracker().WantsDetail(1));
-        Assert.True(new WindowTracker(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1), detailForAll: true).WantsDetail(0));
+        Assert.False(Tracker().WantsDetail(0, TraceEventKind.SqlStatement));
+        Assert.True(Tracker().WantsDetail(1, TraceEventKind.SqlStatement));
+        Assert.True(Tracker().WantsDetail(0, TraceEventKind.User)); // a user event's message is always kept
+        Assert.True(new WindowTracker(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1), detailForAll: true).WantsDetail(0, TraceEventKind.SqlStatement));
     }
 
     [Fact]
@@ -100,7 +101,7 @@ public sealed class TracingBusyRetryTests
             foreach (TaskRecord task in claimed)
             {
                 emitter.OpenWindow(task.Id, task.Attempts, 0);
-                emitter.EmitDetail(TraceEventKind.User, task.Id, task.Attempts, 0, 0, "detail of " + task.Id);
+                emitter.EmitDetail(TraceEventKind.Progress, task.Id, task.Attempts, 0, 50, "detail of " + task.Id); // a user event's text would be kept anyway
             }
 
             TaskRecord slow = claimed.Single(t => t.Id == kept);
@@ -124,10 +125,10 @@ public sealed class TracingBusyRetryTests
         }
 
         session.Dispose();
-        IReadOnlyList<TraceEvent> events = TraceStore.ForQueue(db).Query(new TraceQuery { IncludeDetail = true, Kinds = new[] { TraceEventKind.User, TraceEventKind.BusyRetry } });
+        IReadOnlyList<TraceEvent> events = TraceStore.ForQueue(db).Query(new TraceQuery { IncludeDetail = true, Kinds = new[] { TraceEventKind.Progress, TraceEventKind.BusyRetry } });
         Assert.Contains(events, e => e.Kind == TraceEventKind.BusyRetry && e.TaskId == kept);
-        Assert.Equal("detail of " + kept, Assert.Single(events, e => e.Kind == TraceEventKind.User && e.TaskId == kept).Detail);
-        Assert.Null(Assert.Single(events, e => e.Kind == TraceEventKind.User && e.TaskId == discarded).Detail);
+        Assert.Equal("detail of " + kept, Assert.Single(events, e => e.Kind == TraceEventKind.Progress && e.TaskId == kept).Detail);
+        Assert.Null(Assert.Single(events, e => e.Kind == TraceEventKind.Progress && e.TaskId == discarded).Detail);
         TraceStats stats = session.GetStats();
         Assert.Equal(1, stats.WindowsMarked);
         Assert.Equal(1, stats.WindowsDiscarded);

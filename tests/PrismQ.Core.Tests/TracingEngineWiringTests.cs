@@ -123,15 +123,15 @@ public sealed class TracingEngineWiringTests
         Assert.Contains(events, e => e.TaskId == okIds[0] && e.Kind == TraceEventKind.WindowMarked && e.Value == (long)WindowMark.Requested);
         Assert.Equal("ok-detail " + okIds[0], Assert.Single(events, e => e.TaskId == okIds[0] && e.Kind == TraceEventKind.User).Detail);
 
-        // The other successful attempts: their index events are kept, their detail is discarded.
+        // The other successful attempts: unmarked, yet a user event's message is always kept.
         foreach (long id in okIds.Skip(1))
         {
             TraceEvent user = Assert.Single(events, e => e.TaskId == id && e.Kind == TraceEventKind.User);
-            Assert.Null(user.Detail);
+            Assert.Equal("ok-detail " + id, user.Detail);
             Assert.DoesNotContain(events, e => e.TaskId == id && e.Kind == TraceEventKind.WindowMarked);
         }
 
-        // The Chrome export: one track per worker (named by its id) and one slice per attempt on its worker's track.
+        // The Chrome export: a track per worker (named by its id) and one slice per attempt on a lane of its worker's.
         using var json = new MemoryStream();
         trace.ExportChromeTrace(json);
         using JsonDocument doc = JsonDocument.Parse(json.ToArray());
@@ -147,6 +147,6 @@ public sealed class TracingEngineWiringTests
 
         Assert.Equal(workerIds, trackNames.Values.Where(workerIds.Contains).OrderBy(n => n, StringComparer.Ordinal));
         Assert.Equal(okIds.Append(badId).OrderBy(id => id), slices.Select(s => s.Task).OrderBy(id => id));
-        Assert.Equal(workerIds, slices.Select(s => trackNames[(s.Pid, s.Tid)]).Distinct().OrderBy(n => n, StringComparer.Ordinal));
+        Assert.Equal(workerIds, slices.Select(s => trackNames[(s.Pid, s.Tid)].Split(" #")[0]).Distinct().OrderBy(n => n, StringComparer.Ordinal));
     }
 }

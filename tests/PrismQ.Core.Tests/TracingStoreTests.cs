@@ -181,7 +181,10 @@ public sealed class TracingStoreTests
 
         JsonElement[] slices = events.Where(e => e.GetProperty("ph").GetString() == "X").ToArray();
         Assert.Equal(new[] { "task 1", "task 2" }, slices.Select(e => e.GetProperty("name").GetString()));
-        Assert.All(slices, s => Assert.Equal(tid, s.GetProperty("tid").GetInt32()));
+        // Task 2 started after task 1 ended: both on the worker's first attempt lane.
+        JsonElement lane = events.Single(e => e.GetProperty("ph").GetString() == "M" && e.GetProperty("name").GetString() == "thread_name"
+                                              && e.GetProperty("args").GetProperty("name").GetString() == "worker-A #1");
+        Assert.All(slices, s => Assert.Equal(lane.GetProperty("tid").GetInt32(), s.GetProperty("tid").GetInt32()));
         Assert.All(slices, s => Assert.True(s.GetProperty("dur").GetDouble() >= 0));
         Assert.Equal("Complete", slices[0].GetProperty("args").GetProperty("outcome").GetString());
         Assert.Equal("LeaseLost", slices[1].GetProperty("args").GetProperty("outcome").GetString());

@@ -142,6 +142,30 @@ public sealed class TracingWindowTests
     }
 
     [Fact]
+    public void A_restarted_attempt_number_gets_a_window_of_its_own_even_within_the_post_roll_of_the_first()
+    {
+        var tracker = Tracker(); // post-roll 2 s
+        var output = new List<TraceDetailRow>();
+        var key = new WindowKey(5, 1);
+        tracker.Open(key, At(0), output);
+        tracker.AddDetail(Detail(5, 1, 0, "first run"), output);
+        tracker.Close(key, At(1), output);
+
+        tracker.Open(key, At(2), output); // Restart-PrismQTask: attempt 1 again, inside the first run's post-roll
+        Assert.Equal(1, tracker.WindowsDiscarded); // the first run is decided at once, unmarked
+        tracker.AddDetail(Detail(5, 1, 2, "second run"), output);
+        tracker.Expire(At(3)); // the first run's post-roll ends: the second run stays open
+        Assert.Equal(1, tracker.OpenWindows);
+        tracker.Mark(key, WindowMark.Failed, At(4), create: false, output);
+        Assert.Equal(new[] { "second run" }, output.Select(d => d.Text));
+        tracker.Close(key, At(5), output);
+        tracker.Expire(At(8));
+        Assert.Equal(0, tracker.OpenWindows);
+        Assert.Equal(2, tracker.WindowsOpened);
+        Assert.Equal(1, tracker.WindowsMarked);
+    }
+
+    [Fact]
     public void Through_the_session_a_failed_attempt_keeps_its_detail_and_a_successful_one_does_not()
     {
         var sink = new VerifyingTraceSink();
@@ -157,13 +181,14 @@ public sealed class TracingWindowTests
 
         tracer.OpenWindow(2, 1, slot);
         tracer.EmitDetail(TraceEventKind.SqlStatement, 2, 1, slot, 90, "claim 90us");
-        tracer.EmitDetail(TraceEventKind.User, 2, 1, slot, 0, "all good");
+        tracer.EmitDetail(TraceEventKind.Progress, 2, 1, slot, 50, "half done");
         tracer.Emit(TraceEventKind.Complete, 2, 1, slot, 4000);
         tracer.CloseWindow(2, 1);
 
         Assert.True(session.Flush(TimeSpan.FromMinutes(1))); // post-roll 0: both windows are decided in that pass
         TraceStats stats = session.GetStats();
-        Assert.Equal(new[] { "claim 120us", "step 1 of 2", "System.IO.IOException: disk full" }, sink.Details.Select(d => d.Text));
+        // The user event's text is persisted at once, the rest when the failure marks the window: compare in emission order.
+        Assert.Equal(new[] { "claim 120us", "step 1 of 2", "System.IO.IOException: disk full" }, sink.Details.OrderBy(d => d.Sequence).Select(d => d.Text));
         Assert.All(sink.Details, d => Assert.Equal(1, d.TaskId));
         Assert.Equal(2, stats.WindowsOpened);
         Assert.Equal(1, stats.WindowsMarked);
@@ -172,6 +197,34 @@ public sealed class TracingWindowTests
         Assert.Equal(3, stats.DetailsPersisted);
         Assert.Contains(sink.Workers, w => w.WorkerId == "worker-1" && w.Slot == slot);
         session.Dispose();
+    }
+
+    [Fact]
+    public void Through_the_session_user_messages_are_kept_inside_a_successful_attempt_and_outside_any_task()
+    {
+        var sink = new VerifyingTraceSink();
+        var session = TraceSession.StartWithSink(new TraceOptions { PostRoll = TimeSpan.Zero }, sink);
+        ITraceEmitter tracer = session.Emitter;
+        short slot = tracer.RegisterWorker("worker-1");
+
+        session.EmitUser("deploy 1.4.2 started");                          // no task
+        tracer.OpenWindow(3, 1, slot);
+        tracer.EmitDetail(TraceEventKind.SqlStatement, 3, 1, slot, 80, "claim 80us");
+        tracer.EmitDetail(TraceEventKind.User, 3, 1, slot, 0, "downloading");   // what TaskContext.TraceEvent emits
+        tracer.Emit(TraceEventKind.Complete, 3, 1, slot, 4000);
+        tracer.CloseWindow(3, 1);
+        session.EmitUser("rows read: 1200", taskId: 3, attempt: 1);      // after the attempt's end: an orphan would expire
+        tracer.EmitDetail(TraceEventKind.SqlStatement, 0, 0, 0, 70, "complete 70us"); // no task: discarded without a copy
+
+        Assert.True(session.Flush(TimeSpan.FromMinutes(1)));
+        session.Dispose();
+        Assert.Equal(new[] { "deploy 1.4.2 started", "downloading", "rows read: 1200" }, sink.Details.OrderBy(d => d.Sequence).Select(d => d.Text));
+        Assert.All(sink.Details, d => Assert.True(d.AlwaysKept));
+        TraceStats stats = session.GetStats();
+        Assert.Equal(0, stats.WindowsMarked);    // the attempt itself stays unmarked: its other detail is discarded
+        Assert.Equal(1, stats.WindowsDiscarded);
+        Assert.Equal(2, stats.DetailsDiscarded); // "claim 80us" with the window, "complete 70us" at once
+        Assert.Equal(3, stats.DetailsPersisted);
     }
 
     [Fact]

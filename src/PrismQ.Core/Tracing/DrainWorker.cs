@@ -241,7 +241,7 @@ internal sealed class DrainWorker
                 if (record.DetailLength >= 0)
                 {
                     // Only detail that can be kept is copied into a string (the store's SQL timings carry no task).
-                    if (_windows.WantsDetail(record.TaskId)) detail = lane.Detail.Read(record.DetailPosition, record.DetailLength);
+                    if (_windows.WantsDetail(record.TaskId, (TraceEventKind)record.Kind)) detail = lane.Detail.Read(record.DetailPosition, record.DetailLength);
                     else _windows.DiscardDetail();
                     detailEnd = record.DetailPosition + record.DetailLength;
                 }
@@ -315,7 +315,7 @@ internal sealed class DrainWorker
         }
 
         if (detail is not null)
-            _windows.AddDetail(new TraceDetailRow(lane, record.Sequence, utc, record.TaskId, record.Attempt, detail), _batch.Details);
+            _windows.AddDetail(new TraceDetailRow(lane, record.Sequence, utc, record.TaskId, record.Attempt, detail, alwaysKept: kind == TraceEventKind.User), _batch.Details);
     }
 
     private void AddGap(LaneSet lane, long count, long since, long firstSequence)

@@ -26,7 +26,10 @@ public sealed class TraceEvent
     /// <summary>The kind's value (see <see cref="TraceEventKind"/>: a count, a duration, a retry number, ...).</summary>
     public long Value { get; init; }
 
-    /// <summary>The detail message, when the query asked for detail and the event's window kept it.</summary>
+    /// <summary>
+    /// The detail message: a user event's message always (unless its producer's detail ring was full); other events'
+    /// detail when the query asked for detail and the event's window kept it.
+    /// </summary>
     public string? Detail { get; init; }
 
     /// <summary>True when the producer's detail ring was full and this event's message was dropped.</summary>

@@ -33,9 +33,9 @@ public enum TraceEventKind : ushort
     Cancel = 14,
     /// <summary>Expired or dead workers' leases were reclaimed (value: how many).</summary>
     Reclaim = 15,
-    /// <summary>A user event written from a handler.</summary>
+    /// <summary>A user event (Write-PrismQTrace, <see cref="TaskContext.TraceEvent"/>, <see cref="TraceSession.EmitUser"/>): its message is always kept.</summary>
     User = 16,
-    /// <summary>Queue depth sampled by a worker (value: ready tasks).</summary>
+    /// <summary>Queue depth sampled by a worker once a second (value: the ready tasks of its queues, at most 100,000 per queue).</summary>
     QueueDepth = 17,
     /// <summary>A gap: events dropped because a ring was full (value: how many).</summary>
     Gap = 18,

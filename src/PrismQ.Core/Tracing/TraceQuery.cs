@@ -31,7 +31,10 @@ public sealed class TraceQuery
     /// <summary>Only events before this instant.</summary>
     public DateTimeOffset? To { get; init; }
 
-    /// <summary>Also read each event's detail message (kept only for marked windows). Default false.</summary>
+    /// <summary>
+    /// Also read each event's detail message (kept only for marked windows). Default false. A user event's message is
+    /// read either way: it is always kept.
+    /// </summary>
     public bool IncludeDetail { get; init; }
 
     /// <summary>Events to skip (paging). Default 0; 0 or more.</summary>

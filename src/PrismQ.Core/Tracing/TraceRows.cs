@@ -15,11 +15,15 @@ internal struct TraceRow
     public bool DetailDropped;
 }
 
-/// <summary>The detail of one index event (identified by lane and sequence), persisted for a marked window.</summary>
+/// <summary>
+/// The detail of one index event (identified by lane and sequence), persisted for a marked window, or always when
+/// <see cref="AlwaysKept"/> (a user event's message).
+/// </summary>
 internal readonly struct TraceDetailRow
 {
-    public TraceDetailRow(int lane, long sequence, long utcTicks, long taskId, int attempt, string text)
+    public TraceDetailRow(int lane, long sequence, long utcTicks, long taskId, int attempt, string text, bool alwaysKept = false)
     {
+        AlwaysKept = alwaysKept;
         Lane = lane;
         Sequence = sequence;
         UtcTicks = utcTicks;
@@ -34,6 +38,9 @@ internal readonly struct TraceDetailRow
     public long TaskId { get; }
     public int Attempt { get; }
     public string Text { get; }
+
+    /// <summary>Persisted whatever its window's fate: the text of a user event (<see cref="TraceEventKind.User"/>).</summary>
+    public bool AlwaysKept { get; }
 }
 
 /// <summary>A worker slot and the worker id it stands for.</summary>

@@ -85,7 +85,8 @@ public sealed class TraceSession : IDisposable
 
     /// <summary>
     /// Emits a user event (kind <see cref="TraceEventKind.User"/>) with a message, from any thread (a handler, for
-    /// example). Its message is kept when the task attempt's window is marked (or with <see cref="TraceOptions.DetailForAll"/>).
+    /// example). Its message is always kept, inside a task attempt whatever the attempt's outcome and outside any task
+    /// (only a full detail ring drops it: the event then says <see cref="TraceEvent.DetailDropped"/>).
     /// </summary>
     public void EmitUser(string message, long taskId = 0, int attempt = 0, long value = 0)
     {

@@ -57,9 +57,11 @@ public sealed class TraceStore
     /// <summary>
     /// Writes the events that match <paramref name="query"/> (null: all; its <see cref="TraceQuery.Offset"/> and
     /// <see cref="TraceQuery.Limit"/> are ignored) as Chrome Trace Event Format JSON, which Perfetto UI
-    /// (ui.perfetto.dev) and chrome://tracing open: one process per trace source (host/pid), one track per worker,
-    /// a complete slice per task attempt, instants for claims, failures, lease losses, timeouts, gaps and user events,
-    /// and a counter for queue depth.
+    /// (ui.perfetto.dev) and chrome://tracing open: one process per trace source (host/pid); per worker a track of its
+    /// own and one track per attempt lane, so slices of one track never overlap; a complete slice per task attempt
+    /// (restarted and retried attempts included); instants for claims, failures, retries, lease losses, timeouts,
+    /// releases, cancels, reclaims, gaps and user events (named by their message); and a queue-depth counter per
+    /// worker. See docs/tracing.md ("Timeline export").
     /// </summary>
     public void ExportChromeTrace(Stream output, TraceQuery? query = null)
     {
@@ -79,7 +81,8 @@ public sealed class TraceStore
         using SqliteCommand command = connection.CreateCommand();
         var sql = new StringBuilder();
         sql.Append("SELECT e.ts, e.kind, e.task_id, e.attempt, e.worker_slot, w.worker_id, e.value, e.flags, s.host, s.pid, e.source_id, e.lane, e.seq, ");
-        sql.Append(query.IncludeDetail ? "d.text " : "NULL ");
+        // A user event's message is always read (it is always kept); other detail only when asked for.
+        sql.Append(query.IncludeDetail ? "d.text " : $"CASE WHEN e.kind = {(int)TraceEventKind.User} THEN (SELECT u.text FROM trace_details u WHERE u.source_id = e.source_id AND u.lane = e.lane AND u.seq = e.seq) END ");
         sql.Append("FROM trace_events e JOIN trace_sources s ON s.source_id = e.source_id ");
         sql.Append("LEFT JOIN trace_workers w ON w.source_id = e.source_id AND w.slot = e.worker_slot ");
         if (query.IncludeDetail) sql.Append("LEFT JOIN trace_details d ON d.source_id = e.source_id AND d.lane = e.lane AND d.seq = e.seq ");

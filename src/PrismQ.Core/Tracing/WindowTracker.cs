@@ -60,8 +60,15 @@ internal sealed class WindowTracker
     public long DetailsDiscarded { get; private set; }
     public int OpenWindows => _windows.Count;
 
+    /// <summary>
+    /// Opens the window of one attempt. A window of the same key that opened and closed before this instant is an
+    /// earlier run of the same attempt number (<c>Restart-PrismQTask</c> numbers attempts from 1 again): it is decided
+    /// now, and the new run gets a window of its own.
+    /// </summary>
     public void Open(WindowKey key, long utc, List<TraceDetailRow> output)
     {
+        if (_windows.TryGetValue(key, out Window? earlier) && earlier.OpenedUtc != 0 && earlier.ClosedUtc != 0 && earlier.ClosedUtc <= utc)
+            Finish(key, earlier);
         Window window = GetOrCreate(key, utc);
         if (window.OpenedUtc == 0) window.OpenedUtc = utc;
         Adopt(key, window, output);
@@ -100,11 +107,11 @@ internal sealed class WindowTracker
     }
 
     /// <summary>
-    /// False when a detail record of <paramref name="taskId"/> would be discarded at once (no task and not
-    /// <see cref="TraceOptions.DetailForAll"/>): the drain then counts it with <see cref="DiscardDetail"/> without
-    /// copying its text.
+    /// False when a detail record of <paramref name="taskId"/> would be discarded at once (no task, not a user event
+    /// and not <see cref="TraceOptions.DetailForAll"/>): the drain then counts it with <see cref="DiscardDetail"/>
+    /// without copying its text.
     /// </summary>
-    public bool WantsDetail(long taskId) => _detailForAll || taskId != 0;
+    public bool WantsDetail(long taskId, TraceEventKind kind) => _detailForAll || taskId != 0 || kind == TraceEventKind.User;
 
     /// <summary>Counts a detail record the drain did not copy (see <see cref="WantsDetail"/>).</summary>
     public void DiscardDetail() => DetailsDiscarded++;
@@ -149,9 +156,14 @@ internal sealed class WindowTracker
             Mark(key, WindowMark.Slow, utc, create: false, output);
     }
 
+    /// <summary>
+    /// Persists, holds or discards one detail record: persisted at once with <see cref="TraceOptions.DetailForAll"/>
+    /// or when <see cref="TraceDetailRow.AlwaysKept"/> (a user event's message), or when its window is marked; held
+    /// while its window is unmarked; an orphan while its window is not open yet; discarded when it has no task.
+    /// </summary>
     public void AddDetail(in TraceDetailRow row, List<TraceDetailRow> output)
     {
-        if (_detailForAll)
+        if (_detailForAll || row.AlwaysKept)
         {
             output.Add(row);
             DetailsPersisted++;
@@ -202,8 +214,9 @@ internal sealed class WindowTracker
     {
         while (_closing.Count > 0 && _closing.Peek().Value + _postRoll <= nowUtc)
         {
-            WindowKey key = _closing.Dequeue().Key;
-            if (_windows.TryGetValue(key, out Window? window) && window.ClosedUtc != 0) Finish(key, window);
+            KeyValuePair<WindowKey, long> closed = _closing.Dequeue();
+            // The close time must match: a window decided early (its attempt restarted) may have a successor by now.
+            if (_windows.TryGetValue(closed.Key, out Window? window) && window.ClosedUtc == closed.Value) Finish(closed.Key, window);
         }
 
         long orphanCutoff = nowUtc - (_preRoll + _postRoll);

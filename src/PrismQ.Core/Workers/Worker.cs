@@ -113,6 +113,7 @@ public sealed class Worker
         Task registryLoop = RegistryHeartbeatLoopAsync(background.Token);
         Task sweepLoop = SweepLoopAsync(background.Token);
         Task completionLoop = CompletionLoopAsync(background.Token);
+        Task queueDepthLoop = QueueDepthSampler.RunAsync(_store, _options.Queues, _tracer, _traceSlot, _clock, background.Token);
 
         WorkerStopReason reason = WorkerStopReason.Cancelled;
         Exception? fatal = null;
@@ -138,7 +139,7 @@ public sealed class Worker
         }
 
         background.Cancel();
-        await Task.WhenAll(leaseLoop, registryLoop, sweepLoop, completionLoop).ConfigureAwait(false);
+        await Task.WhenAll(leaseLoop, registryLoop, sweepLoop, completionLoop, queueDepthLoop).ConfigureAwait(false);
         try
         {
             await _store.UnregisterWorkerAsync(WorkerId, CancellationToken.None).ConfigureAwait(false);

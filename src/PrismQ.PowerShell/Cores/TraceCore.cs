@@ -62,7 +62,7 @@ internal static class TraceCore
         if (taskIds is not { Length: > 1 }) return store.Query(query(taskIds));
         var all = new List<global::PrismQ.TraceEvent>();
         foreach (long id in taskIds) all.AddRange(store.Query(query(new[] { id })));
-        all.Sort((a, b) => a.Timestamp.CompareTo(b.Timestamp));
+        all.Sort(CompareInTraceOrder);
         return all;
     }
 
@@ -86,7 +86,7 @@ internal static class TraceCore
             {
                 var events = new List<global::PrismQ.TraceEvent>();
                 foreach (long id in taskIds) events.AddRange(store.Query(Query(new[] { id }, null, null, since, until, includeDetail: true, first: null)));
-                events.Sort((a, b) => a.Timestamp.CompareTo(b.Timestamp));
+                events.Sort(CompareInTraceOrder); // the exporter reads an attempt's start before its end
                 global::PrismQ.Tracing.ChromeTraceExporter.Write(output, events);
             }
         }
@@ -94,6 +94,15 @@ internal static class TraceCore
         if (File.Exists(filePath)) File.Delete(filePath);
         File.Move(temporary, filePath);
         return new FileInfo(filePath);
+    }
+
+    /// <summary>The order of the trace store's queries: timestamp, then source, lane and sequence (stable for equal timestamps).</summary>
+    private static int CompareInTraceOrder(global::PrismQ.TraceEvent a, global::PrismQ.TraceEvent b)
+    {
+        int order = a.Timestamp.CompareTo(b.Timestamp);
+        if (order == 0) order = a.SourceId.CompareTo(b.SourceId);
+        if (order == 0) order = a.Lane.CompareTo(b.Lane);
+        return order != 0 ? order : a.Sequence.CompareTo(b.Sequence);
     }
 
     /// <summary>The PowerShell-facing form of an engine event.</summary>
