@@ -45,4 +45,6 @@ public enum PrismQErrorCode
     NoHandler,
     /// <summary>A wait or operation ran out of time.</summary>
     Timeout,
+    /// <summary>A handler's result is larger than <see cref="QueueOptions.MaxPayloadBytes"/>: the attempt fails (under the retry policy).</summary>
+    ResultTooLarge,
 }

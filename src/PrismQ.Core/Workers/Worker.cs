@@ -488,9 +488,10 @@ public sealed class Worker
         {
             outcomes = await Retry(() => _store.CompleteManyAsync(items, CancellationToken.None)).ConfigureAwait(false);
         }
-        catch (PrismQException e) when (e.Code != PrismQErrorCode.DatabaseBusy && batch.Count > 1)
+        catch (PrismQException e) when (e.Code != PrismQErrorCode.DatabaseBusy)
         {
-            // One item was refused (a result over the size limit, say): complete them one by one below.
+            // An item was refused (a result over the size limit, say): complete them one by one below, where a refused
+            // result fails its own attempt at once (never left Running until its lease expires).
         }
         catch (Exception)
         {
