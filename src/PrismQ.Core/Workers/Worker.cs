@@ -488,7 +488,7 @@ public sealed class Worker
         {
             outcomes = await Retry(() => _store.CompleteManyAsync(items, CancellationToken.None)).ConfigureAwait(false);
         }
-        catch (PrismQException e) when (e.Code != PrismQErrorCode.DatabaseBusy)
+        catch (PrismQException e) when (!IsTransient(e))
         {
             // An item was refused (a result over the size limit, say): complete them one by one below, where a refused
             // result fails its own attempt at once (never left Running until its lease expires).
@@ -512,8 +512,9 @@ public sealed class Worker
                 LeaseOutcome outcome = await Retry(() => _store.CompleteAsync(attempt.Id, attempt.Token, result, CancellationToken.None)).ConfigureAwait(false);
                 EndAttempt(attempt, outcome == LeaseOutcome.Applied ? AttemptOutcome.Succeeded : AttemptOutcome.LeaseLost, timedOut: false, abandoned: false);
             }
-            catch (PrismQException e) when (e.Code != PrismQErrorCode.DatabaseBusy)
+            catch (PrismQException e) when (!IsTransient(e))
             {
+                // The store refused this result (ResultTooLarge, InvalidPayload): the attempt fails, under the retry policy.
                 try
                 {
                     await FailAsync(attempt, new TaskError(e.Message, e.ErrorId), timedOut: false, abandoned: false).ConfigureAwait(false);
