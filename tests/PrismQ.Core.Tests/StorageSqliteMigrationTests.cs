@@ -53,6 +53,40 @@ public sealed class StorageSqliteMigrationTests : IDisposable
     }
 
     [Fact]
+    public async Task A_version_2_database_gets_the_error_history_seeded_from_last_errors_and_clean_queued_tasks()
+    {
+        string db = _folder.File("v2.db");
+        RawDb.Exec(db, "PRAGMA journal_mode = WAL; " + SqliteSchema.Migrations[0] + SqliteSchema.Migrations[1] +
+                 $"PRAGMA application_id = {SqliteSchema.ApplicationId}; PRAGMA user_version = 2;");
+        RawDb.Exec(db, "INSERT INTO queues (name) VALUES ('default');" +
+                 // A failed task with its last error; a queued one (given back) still showing its old worker and progress.
+                 "INSERT INTO tasks (queue, type, payload, not_before, max_attempts, attempts, status, lease_owner, error_message, error_type, error_detail, finished_at, created_at, updated_at) " +
+                 "VALUES ('default', 'bad', '{}', 0, 1, 1, 3, 'w-old', 'it broke', 'System.Exception', 'at x', 5, 0, 5);" +
+                 "INSERT INTO tasks (queue, type, payload, not_before, max_attempts, status, lease_owner, progress_percent, progress_message, created_at, updated_at) " +
+                 "VALUES ('default', 'again', '{}', 0, 5, 0, 'w-old', 50, 'half', 0, 0);" +
+                 "INSERT INTO workers (id, host, process_id, queues, started_at, last_heartbeat_at, current_task_ids) VALUES ('w-old', 'h', 1, '[]', 0, 0, '[]');");
+
+        using SqliteTaskStore store = SqliteTaskStore.Open(db);
+        Assert.Equal(3L, store.PragmaValue("user_version"));
+        TaskRecord bad = (await store.GetAsync(1))!;
+        TaskAttemptError seeded = Assert.Single(bad.Errors);
+        Assert.Equal(1, seeded.Attempt);
+        Assert.Equal("it broke", seeded.Message);
+        Assert.Equal("System.Exception", seeded.Type);
+        Assert.Equal("at x", seeded.Detail);
+        Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds(5), seeded.At);
+        Assert.Equal("w-old", bad.LeaseOwner); // a finished task keeps who ran it last
+        TaskRecord again = (await store.GetAsync(2))!;
+        Assert.Null(again.LeaseOwner);
+        Assert.Null(again.ProgressPercent);
+        Assert.Null(again.ProgressMessage);
+        Assert.Empty(again.Errors);
+        Assert.Null(Assert.Single(await store.ListWorkersAsync()).TakenOverAt);
+        Assert.True(await store.DeleteAsync(1));
+        Assert.Equal(new[] { "0" }, Column(db, "SELECT COUNT(*) FROM task_errors"));
+    }
+
+    [Fact]
     public async Task Queue_statistics_count_every_status_from_the_two_indexes()
     {
         string db = _folder.File("stats.db");

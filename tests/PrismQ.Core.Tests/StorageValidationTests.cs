@@ -147,7 +147,8 @@ public abstract class StorageValidationTests : StoreTestBase
         Assert.Equal(PrismQErrorCode.InvalidPayload, result.Code);
         Assert.Contains("not json", result.Message, StringComparison.Ordinal);
         PrismQException big = await Assert.ThrowsAsync<PrismQException>(() => store.CompleteManyAsync(new[] { new TaskCompletion(c.Id, token, "\"" + new string('r', 200) + "\"") }));
-        Assert.Equal(PrismQErrorCode.PayloadTooLarge, big.Code);
+        Assert.Equal(PrismQErrorCode.ResultTooLarge, big.Code);
+        Assert.Contains("202 bytes", big.Message, StringComparison.Ordinal);
         PrismQException pct = await Assert.ThrowsAsync<PrismQException>(() => store.ReportProgressAsync(c.Id, token, 101, null));
         Assert.Contains("101", pct.Message, StringComparison.Ordinal);
         PrismQException ext = await Assert.ThrowsAsync<PrismQException>(() => store.ExtendLeaseAsync(c.Id, token, TimeSpan.FromMilliseconds(10)));

@@ -14,10 +14,17 @@ public sealed class TracingRegistryTests
         var sink = new VerifyingTraceSink();
         var session = TraceSession.StartWithSink(new TraceOptions(), sink);
 
-        TraceThreads.Run(6, p =>
+        // Each thread takes its lane set with its first event, then waits until all six hold one: a thread that ended
+        // before another began could otherwise hand its drained lane set on, and the first wave would need fewer than six.
+        using (var allHoldALane = new Barrier(6))
         {
-            for (int i = 0; i < 500; i++) session.Emitter.Emit(TraceEventKind.Progress, p + 1, 1, 0, i);
-        });
+            TraceThreads.Run(6, p =>
+            {
+                session.Emitter.Emit(TraceEventKind.Progress, p + 1, 1, 0, 0);
+                allHoldALane.SignalAndWait(TimeSpan.FromMinutes(1));
+                for (int i = 1; i < 500; i++) session.Emitter.Emit(TraceEventKind.Progress, p + 1, 1, 0, i);
+            });
+        }
         Assert.True(session.Flush(TimeSpan.FromMinutes(1))); // the pass that completes it sees the ended owners
         TraceStats afterFirstWave = session.GetStats();
         Assert.Equal(6, afterFirstWave.LaneSets);

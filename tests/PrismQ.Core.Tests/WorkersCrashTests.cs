@@ -50,6 +50,35 @@ public sealed class WorkersCrashTests
     }
 
     /// <summary>
+    /// A killed worker shows dead in the registry at once (its liveness lock is free), though its last heartbeat is
+    /// fresh and no other worker has swept it yet; a live one stays alive.
+    /// </summary>
+    [Fact]
+    public async Task A_killed_worker_is_listed_dead_at_once_not_alive_until_its_heartbeat_goes_stale()
+    {
+        using var db = new WorkersTestDb();
+        long id = await db.EnqueueAsync("t");
+        string side = Path.Combine(db.Folder, "killed.log");
+        // No other worker runs, so nobody sweeps the victim: only the registry's own judgement can show it dead.
+        using Process victim = WorkersTestHost.StartWorker(db.DbPath, side, "--lease", "600", "--block", "--id", "victim-2");
+        try
+        {
+            await WorkersTestDb.Until(() => Task.FromResult(File.Exists(side) && File.ReadAllText(side).Contains("E " + id + " ")), "the victim starts the task");
+            Assert.Equal(WorkerState.Alive, (await WorkerRegistry.ListAsync(db.Store)).Single(w => w.Record.Id == "victim-2").State);
+        }
+        finally
+        {
+            victim.Kill(entireProcessTree: true);
+            await victim.WaitForExitAsync().Within();
+        }
+
+        WorkerInfo dead = (await WorkerRegistry.ListAsync(db.Store)).Single(w => w.Record.Id == "victim-2");
+        Assert.Equal(WorkerState.Dead, dead.State);
+        Assert.True(dead.HeartbeatAge < WorkerRegistry.DefaultStaleAfter, "judged by its process, not by a stale heartbeat");
+        Assert.Equal(TaskStatus.Running, (await db.GetAsync(id)).Status); // nobody has taken the task over yet
+    }
+
+    /// <summary>
     /// The soak: 4 worker processes (concurrency 4 each) process the tasks while the test kills a random one with
     /// <see cref="Process.Kill(bool)"/> about every half second and starts a replacement. Size: PRISMQ_SOAK_TASKS
     /// (default 20,000, about 10 s here; docs/operations.md gives the command for a larger run).

@@ -81,6 +81,48 @@ public sealed class WorkersLeaseTests
         Assert.Equal(TaskStatus.Cancelled, (await db.GetAsync(id)).Status);
     }
 
+    /// <summary>
+    /// Within one heartbeat, counted on a manual clock: the lease heartbeat's first timer is armed when the worker starts
+    /// (before the claim), so advancing the clock by one heartbeat interval after the cancel must fire the handler's token.
+    /// </summary>
+    [Fact]
+    public async Task A_user_cancel_fires_the_handler_token_within_one_heartbeat_interval()
+    {
+        var clock = new WorkersManualClock();
+        using var db = new WorkersTestDb(clock: clock);
+        long id = await db.EnqueueAsync("t");
+        using var started = new ManualResetEventSlim();
+        var cancelled = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var worker = new Worker(db.Store, new WorkerOptions
+        {
+            MaxTasks = 1,
+            LeaseDuration = TimeSpan.FromSeconds(30),
+            HeartbeatFraction = 1.0 / 3.0, // one heartbeat every 10 s of the manual clock
+            TimeProvider = clock,
+            Handlers =
+            {
+                ["t"] = async (ctx, ct) =>
+                {
+                    using CancellationTokenRegistration seen = ct.Register(() => cancelled.TrySetResult(true));
+                    started.Set();
+                    await Task.Delay(Timeout.Infinite, ct);
+                    return null;
+                },
+            },
+        });
+        Task<WorkerRunSummary> run = worker.RunAsync();
+        started.Within();
+        Assert.Equal(CancelOutcome.CancelRequested, await db.Store.CancelAsync(id));
+        Assert.False(cancelled.Task.IsCompleted);
+
+        clock.Advance(TimeSpan.FromSeconds(10)); // exactly one heartbeat interval, never more
+        await cancelled.Task.Within();
+
+        WorkerRunSummary summary = await run.Within();
+        Assert.Equal(1, summary.Cancelled);
+        Assert.Equal(TaskStatus.Cancelled, (await db.GetAsync(id)).Status);
+    }
+
     [Fact]
     public async Task A_lease_taken_over_is_noticed_the_handler_cancelled_and_nothing_written()
     {

@@ -114,6 +114,84 @@ public sealed class WorkersStoppingTests
         Assert.Null(task.LeaseToken);
     }
 
+    /// <summary>
+    /// The race of a graceful stop, made deterministic: the handler ends on the stop itself (as a PowerShell handler
+    /// stopped at Ctrl+C does) and the worker finishes that attempt before its own stop token has even fired. The
+    /// test's callback on the caller's token runs before the worker's (callbacks run newest first) and holds the
+    /// caller's Cancel() until the attempt has ended. The attempt was cancelled by the stop: it is given back uncounted.
+    /// </summary>
+    [Fact]
+    public async Task A_handler_that_ends_on_the_stop_before_the_worker_sees_it_is_released_not_failed()
+    {
+        using var db = new WorkersTestDb();
+        long id = await db.EnqueueAsync("t");
+        using var started = new ManualResetEventSlim();
+        using var cts = new CancellationTokenSource();
+        var handlerStop = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var ended = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var worker = new Worker(db.Store, new WorkerOptions
+        {
+            GracePeriod = TimeSpan.FromMinutes(5), // the worker's own cancel after the grace period never comes first
+            AttemptEnded = _ => ended.TrySetResult(true),
+            Handlers =
+            {
+                ["t"] = async (ctx, ct) =>
+                {
+                    started.Set();
+                    await handlerStop.Task;
+                    throw new OperationCanceledException("stopped by the host");
+                },
+            },
+        });
+        Task<WorkerRunSummary> run = worker.RunAsync(cts.Token);
+        started.Within();
+        using CancellationTokenRegistration hold = cts.Token.Register(() =>
+        {
+            handlerStop.TrySetResult(true);
+            ended.Task.Wait(WorkersTestDb.Patience); // the attempt ends while the worker's stop token has not fired yet
+        });
+        cts.Cancel();
+        WorkerRunSummary summary = await run.Within();
+
+        Assert.True(ended.Task.IsCompleted);
+        Assert.Equal(WorkerStopReason.Cancelled, summary.StopReason);
+        Assert.Equal(0, summary.Retried);
+        Assert.Equal(0, summary.Failed);
+        Assert.Equal(0, summary.LeasesLost);
+        Assert.Equal(1, summary.Released);
+        TaskRecord task = await db.GetAsync(id);
+        Assert.Equal(TaskStatus.Queued, task.Status);
+        Assert.Equal(0, task.Attempts);
+        Assert.Null(task.LastError);
+        Assert.Null(task.LeaseToken);
+    }
+
+    /// <summary>A handler that watches the caller's token and ends cancelled at the stop, long before the grace period ends, is released.</summary>
+    [Fact]
+    public async Task A_handler_that_ends_on_its_own_at_a_stop_with_a_cancellation_is_released()
+    {
+        using var db = new WorkersTestDb();
+        long id = await db.EnqueueAsync("t");
+        using var started = new ManualResetEventSlim();
+        using var cts = new CancellationTokenSource();
+        var worker = new Worker(db.Store, new WorkerOptions
+        {
+            GracePeriod = TimeSpan.FromMinutes(5),
+            // The handler watches the caller's token (not its own): it ends cancelled as soon as the stop is asked.
+            Handlers = { ["t"] = async (ctx, ct) => { started.Set(); await Task.Delay(Timeout.Infinite, cts.Token); return null; } },
+        });
+        Task<WorkerRunSummary> run = worker.RunAsync(cts.Token);
+        started.Within();
+        cts.Cancel();
+        WorkerRunSummary summary = await run.Within();
+
+        Assert.Equal(1, summary.Released);
+        Assert.Equal(0, summary.Retried + summary.Failed + summary.LeasesLost);
+        TaskRecord task = await db.GetAsync(id);
+        Assert.Equal(TaskStatus.Queued, task.Status);
+        Assert.Equal(0, task.Attempts);
+    }
+
     [Fact]
     public async Task A_handler_ignoring_a_stop_is_abandoned_and_its_task_released()
     {

@@ -13,7 +13,7 @@ internal sealed class WorkersTestDb : IDisposable
     /// <summary>The longest a test waits for an event before it fails (a guard against hangs, not a duration assertion).</summary>
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
-    public WorkersTestDb(RetryPolicy? retryPolicy = null, TimeProvider? clock = null)
+    public WorkersTestDb(RetryPolicy? retryPolicy = null, TimeProvider? clock = null, int maxPayloadBytes = 1024 * 1024)
     {
         Folder = Path.Combine(Path.GetTempPath(), "prismq-worker-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Folder);
@@ -23,6 +23,7 @@ internal sealed class WorkersTestDb : IDisposable
             DatabasePath = DbPath,
             RetryPolicy = retryPolicy ?? new RetryPolicy { BaseDelay = TimeSpan.Zero, MaxDelay = TimeSpan.Zero, Jitter = 0 },
             TimeProvider = clock ?? TimeProvider.System,
+            MaxPayloadBytes = maxPayloadBytes,
         });
     }
 

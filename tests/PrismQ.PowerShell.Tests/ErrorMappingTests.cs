@@ -31,6 +31,7 @@ public sealed class ErrorMappingTests
         { PrismQErrorCode.QueueNotFound, ErrorCategory.ObjectNotFound, false },
         { PrismQErrorCode.NoHandler, ErrorCategory.NotImplemented, false },
         { PrismQErrorCode.Timeout, ErrorCategory.OperationTimeout, false },
+        { PrismQErrorCode.ResultTooLarge, ErrorCategory.LimitsExceeded, false },
     };
 
     [Theory]

@@ -47,4 +47,6 @@ public enum PrismQErrorCode
     Timeout,
     /// <summary>A payload or result holds a secret (SecureString, PSCredential, NetworkCredential): PrismQ does not write secrets in plain text.</summary>
     SecretInPayload,
+    /// <summary>A handler's result is larger than <see cref="QueueOptions.MaxPayloadBytes"/>: the attempt fails (under the retry policy).</summary>
+    ResultTooLarge,
 }

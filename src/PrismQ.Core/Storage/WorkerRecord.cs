@@ -26,4 +26,10 @@ public sealed class WorkerRecord
 
     /// <summary>The ids of the tasks it was running at its last heartbeat.</summary>
     public IReadOnlyList<long> CurrentTaskIds { get; init; } = Array.Empty<long>();
+
+    /// <summary>
+    /// When another worker last took over one of its leases (after the lease expired, or a sweep found the worker
+    /// dead), or null. A worker whose lease was taken over after its last heartbeat is shown dead.
+    /// </summary>
+    public DateTimeOffset? TakenOverAt { get; init; }
 }

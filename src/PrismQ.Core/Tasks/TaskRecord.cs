@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 
 namespace PrismQ;
 
@@ -59,8 +60,18 @@ public sealed class TaskRecord
     /// <summary>The result, as JSON text, once <see cref="TaskStatus.Succeeded"/>.</summary>
     public string? Result { get; init; }
 
-    /// <summary>The last error, if an attempt failed.</summary>
+    /// <summary>
+    /// The error of the latest failed attempt, while the task is failed, cancelled after a failure, or waiting for its
+    /// retry. Cleared when a new attempt starts and when the task is restarted (<see cref="Errors"/> keeps it).
+    /// </summary>
     public TaskError? LastError { get; init; }
+
+    /// <summary>
+    /// Every failed attempt of the task, oldest first, kept across restarts (attempt, time, message, type, detail).
+    /// Filled by <see cref="ITaskStore.GetAsync"/> and <see cref="ITaskStore.QueryAsync"/>; empty on the records a claim
+    /// returns.
+    /// </summary>
+    public IReadOnlyList<TaskAttemptError> Errors { get; internal set; } = Array.Empty<TaskAttemptError>();
 
     /// <summary>When the task was enqueued.</summary>
     public DateTimeOffset CreatedAt { get; init; }

@@ -137,7 +137,12 @@ internal static class TaskValidation
 
     public static void CheckResult(string? resultJson, QueueOptions options)
     {
-        if (resultJson is not null) JsonText.Validate(resultJson, options.MaxPayloadBytes, "Result");
+        if (resultJson is null) return;
+        int bytes = System.Text.Encoding.UTF8.GetByteCount(resultJson);
+        if (bytes > options.MaxPayloadBytes)
+            throw new PrismQException(PrismQErrorCode.ResultTooLarge,
+                $"The result is {bytes} bytes of UTF-8; the limit is {options.MaxPayloadBytes} bytes (QueueOptions.MaxPayloadBytes).", "Result", bytes);
+        JsonText.Validate(resultJson, options.MaxPayloadBytes, "Result");
     }
 
     public static void CheckProgress(int? percent, string? message)

@@ -78,6 +78,24 @@ internal sealed class DeadWorkerSweeper
         return reclaimed;
     }
 
+    /// <summary>
+    /// True when <paramref name="worker"/> runs on this host and its process is gone: its liveness lock file in
+    /// <paramref name="livenessFolder"/> can be locked (probed and let go at once), or it has none and no process has
+    /// its id. False for workers of other hosts and of this process (only heartbeats and takeovers judge those).
+    /// </summary>
+    internal static bool IsGoneFromThisHost(WorkerRecord worker, string? livenessFolder)
+    {
+        if (!IsThisHost(worker.Host) || worker.ProcessId == WorkerIdentity.ProcessId) return false;
+        string? lockPath = livenessFolder is null ? null : WorkerLivenessLock.PathFor(livenessFolder, worker.Id);
+        if (lockPath is not null && File.Exists(lockPath))
+        {
+            using FileStream? probe = WorkerLivenessLock.TryOpenExclusive(lockPath, create: false, out bool held);
+            if (probe is not null) return true;
+            if (held) return false;
+        }
+        return !ProcessExists(worker.ProcessId);
+    }
+
     private static bool IsThisHost(string host) => string.Equals(host, WorkerIdentity.HostName, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>True when a process with this id runs (or cannot be inspected); false when none does.</summary>

@@ -61,7 +61,9 @@ internal sealed class RunningAttempt : IDisposable
     {
         if (reason == CancelReason.LeaseLost) Volatile.Write(ref _leaseLost, 1);
         if (Interlocked.CompareExchange(ref _reason, (int)reason, 0) != 0) return;
-        // Run the handler's cancellation callbacks on the thread pool, not on the heartbeat or timer thread.
+        // Run the handler's cancellation callbacks on the thread pool, not on the heartbeat or timer thread. The grace
+        // period starts once the token has fired: on a busy machine the work item can wait in the pool's queue, and
+        // that wait must not eat into the time the handler is given to return.
         ThreadPool.QueueUserWorkItem(_ =>
         {
             try
@@ -72,8 +74,8 @@ internal sealed class RunningAttempt : IDisposable
             {
                 // A handler's cancellation callback threw: the handler sees the cancel anyway.
             }
+            _ = AbandonAfterGraceAsync(clock, grace);
         });
-        _ = AbandonAfterGraceAsync(clock, grace);
     }
 
     /// <summary>Records that the handler has returned (or been abandoned).</summary>

@@ -37,6 +37,8 @@ public sealed class Worker
     private readonly string? _livenessFolder;
     private short _traceSlot;
     private int _started;
+    private CancellationToken _callerStop;
+    private CancellationToken _maxRunTimeStop;
     private int _slotsInUse;
     private long _succeeded, _failed, _retried, _leasesLost, _released, _cancelled, _timedOut, _abandoned;
 
@@ -103,6 +105,8 @@ public sealed class Worker
 
         using IDisposable? enqueueSubscription = _databasePath is null ? null : EnqueueSignal.Subscribe(_databasePath, _mainWake.Set);
         using CancellationTokenSource? maxRunTime = _options.MaxRunTime is { } limit ? TimeProviderTaskExtensions.CreateCancellationTokenSource(_clock, limit) : null;
+        _callerStop = cancellationToken;
+        _maxRunTimeStop = maxRunTime?.Token ?? CancellationToken.None;
         using CancellationTokenSource stop = maxRunTime is null
             ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken)
             : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, maxRunTime.Token);
@@ -167,6 +171,14 @@ public sealed class Worker
         };
     }
 
+    /// <summary>
+    /// True once a stop was requested (the caller's token or <see cref="WorkerOptions.MaxRunTime"/>). Read from the
+    /// source tokens, not from the linked stop token: a source token is marked cancelled before any of its callbacks
+    /// run, so a handler that ends on the stop is seen as stopped by it even when its own callback on the caller's
+    /// token ran before the worker's.
+    /// </summary>
+    private bool IsStopping => _callerStop.IsCancellationRequested || _maxRunTimeStop.IsCancellationRequested;
+
     private async Task<WorkerStopReason> MainLoopAsync(CancellationToken stop, CancellationToken callerToken)
     {
         long claimedTotal = 0;
@@ -176,7 +188,7 @@ public sealed class Worker
         while (true)
         {
             _mainWake.Reset();
-            if (stop.IsCancellationRequested) return callerToken.IsCancellationRequested ? WorkerStopReason.Cancelled : WorkerStopReason.MaxRunTime;
+            if (stop.IsCancellationRequested || IsStopping) return callerToken.IsCancellationRequested ? WorkerStopReason.Cancelled : WorkerStopReason.MaxRunTime;
             if (_options.MaxTasks is { } maxTasks && claimedTotal >= maxTasks) return WorkerStopReason.MaxTasks;
 
             int free = concurrency - Volatile.Read(ref _slotsInUse);
@@ -344,12 +356,17 @@ public sealed class Worker
             _completionWake.Set();
             return;
         }
+        // A handler cancelled by the stop is given back uncounted, whichever was seen first: the worker's own cancel
+        // at the end of the grace period (reason Stop), or the handler ending on the stop by itself (a host that stops
+        // its handlers at Ctrl+C, a handler watching the caller's token) before the worker cancelled it (reason None).
+        if (reason == CancelReason.Stop || (reason == CancelReason.None && IsStopping && error is OperationCanceledException))
+        {
+            LeaseOutcome released = await Retry(() => _store.ReleaseAsync(attempt.Id, attempt.Token, CancellationToken.None)).ConfigureAwait(false);
+            EndAttempt(attempt, released == LeaseOutcome.Applied ? AttemptOutcome.Released : AttemptOutcome.LeaseLost, timedOut: false, abandoned);
+            return;
+        }
         switch (reason)
         {
-            case CancelReason.Stop:
-                LeaseOutcome released = await Retry(() => _store.ReleaseAsync(attempt.Id, attempt.Token, CancellationToken.None)).ConfigureAwait(false);
-                EndAttempt(attempt, released == LeaseOutcome.Applied ? AttemptOutcome.Released : AttemptOutcome.LeaseLost, timedOut: false, abandoned);
-                return;
             case CancelReason.Timeout:
                 string timeout = attempt.Task.Timeout?.ToString() ?? "?";
                 await FailAsync(attempt, new TaskError($"Attempt {attempt.Attempt} of task {attempt.Id} timed out after {timeout}{(abandoned ? " and ignored cancellation (abandoned)" : "")}.", "PrismQ." + PrismQErrorCode.Timeout), timedOut: true, abandoned).ConfigureAwait(false);
@@ -472,9 +489,10 @@ public sealed class Worker
         {
             outcomes = await Retry(() => _store.CompleteManyAsync(items, CancellationToken.None)).ConfigureAwait(false);
         }
-        catch (PrismQException e) when (e.Code != PrismQErrorCode.DatabaseBusy && batch.Count > 1)
+        catch (PrismQException e) when (!IsTransient(e))
         {
-            // One item was refused (a result over the size limit, say): complete them one by one below.
+            // An item was refused (a result over the size limit, say): complete them one by one below, where a refused
+            // result fails its own attempt at once (never left Running until its lease expires).
         }
         catch (Exception)
         {
@@ -495,8 +513,9 @@ public sealed class Worker
                 LeaseOutcome outcome = await Retry(() => _store.CompleteAsync(attempt.Id, attempt.Token, result, CancellationToken.None)).ConfigureAwait(false);
                 EndAttempt(attempt, outcome == LeaseOutcome.Applied ? AttemptOutcome.Succeeded : AttemptOutcome.LeaseLost, timedOut: false, abandoned: false);
             }
-            catch (PrismQException e) when (e.Code != PrismQErrorCode.DatabaseBusy)
+            catch (PrismQException e) when (!IsTransient(e))
             {
+                // The store refused this result (ResultTooLarge, InvalidPayload): the attempt fails, under the retry policy.
                 try
                 {
                     await FailAsync(attempt, new TaskError(e.Message, e.ErrorId), timedOut: false, abandoned: false).ConfigureAwait(false);

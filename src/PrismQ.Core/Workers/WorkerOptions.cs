@@ -53,7 +53,8 @@ public sealed class WorkerOptions
 
     /// <summary>
     /// How long a graceful stop lets in-flight handlers finish before it cancels them, and how long a cancelled
-    /// handler (stop, timeout, user cancel) may take to return before it is abandoned. Default 10 s; 0 to 1 h.
+    /// handler (stop, timeout, user cancel) may take to return, counted from when its token fired, before it is
+    /// abandoned. Default 10 s; 0 to 1 h.
     /// </summary>
     public TimeSpan GracePeriod { get; init; } = TimeSpan.FromSeconds(10);
 

@@ -17,7 +17,13 @@ public static class WorkerRegistry
     /// <summary>The longest interval between two registry heartbeats of a running worker: 5 s.</summary>
     public static readonly TimeSpan MaxRegistryHeartbeatInterval = TimeSpan.FromSeconds(5);
 
-    /// <summary>Every registered worker, oldest start first, alive or dead by heartbeat age.</summary>
+    /// <summary>
+    /// Every registered worker, oldest start first, with its state. A worker is <see cref="WorkerState.Dead"/> when its
+    /// last heartbeat is older than <paramref name="staleAfter"/>; when another worker took over one of its leases after
+    /// its last heartbeat (<see cref="WorkerRecord.TakenOverAt"/>); or, for a worker of this host, as soon as its
+    /// process is gone (its liveness lock file <c>&lt;database&gt;-workers/&lt;id&gt;.lock</c> is free, or it has none and
+    /// no process has its id): a killed worker shows dead at once, not after the heartbeat threshold.
+    /// </summary>
     /// <param name="store">The store.</param>
     /// <param name="staleAfter">Heartbeat age beyond which a worker is dead. Null: <see cref="DefaultStaleAfter"/>.</param>
     /// <param name="timeProvider">The clock. Null: the system clock.</param>
@@ -30,12 +36,16 @@ public static class WorkerRegistry
             throw new PrismQException(PrismQErrorCode.InvalidArgument, $"staleAfter is '{threshold}'; it must be positive.", nameof(staleAfter), threshold);
         DateTimeOffset now = (timeProvider ?? TimeProvider.System).GetUtcNow();
         IReadOnlyList<WorkerRecord> records = await store.ListWorkersAsync(cancellationToken).ConfigureAwait(false);
+        string? livenessFolder = Workers.StoreLocation.DatabasePathOf(store) is { } databasePath ? databasePath + "-workers" : null;
         var list = new List<WorkerInfo>(records.Count);
         foreach (WorkerRecord record in records)
         {
             TimeSpan age = now - record.LastHeartbeatAt;
             if (age < TimeSpan.Zero) age = TimeSpan.Zero;
-            list.Add(new WorkerInfo(record, StateOf(age, threshold), age));
+            WorkerState state = StateOf(age, threshold);
+            if (state == WorkerState.Alive && record.TakenOverAt is { } takenOver && takenOver >= record.LastHeartbeatAt) state = WorkerState.Dead;
+            if (state == WorkerState.Alive && Workers.DeadWorkerSweeper.IsGoneFromThisHost(record, livenessFolder)) state = WorkerState.Dead;
+            list.Add(new WorkerInfo(record, state, age));
         }
         list.Sort((a, b) => a.Record.StartedAt.CompareTo(b.Record.StartedAt));
         return list;

@@ -34,6 +34,7 @@ internal static class ErrorMapping
         [PrismQErrorCode.QueueNotFound] = (ErrorCategory.ObjectNotFound, false),
         [PrismQErrorCode.NoHandler] = (ErrorCategory.NotImplemented, false),
         [PrismQErrorCode.Timeout] = (ErrorCategory.OperationTimeout, false),
+        [PrismQErrorCode.ResultTooLarge] = (ErrorCategory.LimitsExceeded, false),
     };
 
     /// <summary>True when the code has an explicit entry (tests check every code has one).</summary>

@@ -20,6 +20,7 @@ internal static class TaskInfoMapper
         Result = record.Result is null ? null : PayloadJson.Deserialize(record.Result),
         Error = record.LastError?.Message,
         ErrorType = record.LastError?.Type,
+        Errors = ToErrorInfos(record.Errors),
         Progress = record.ProgressPercent,
         ProgressMessage = record.ProgressMessage,
         NotBefore = record.NotBefore.LocalDateTime,
@@ -31,6 +32,17 @@ internal static class TaskInfoMapper
         Timeout = record.Timeout,
         CancelRequested = record.CancelRequested,
     };
+
+    public static TaskErrorInfo[] ToErrorInfos(System.Collections.Generic.IReadOnlyList<TaskAttemptError> errors)
+    {
+        var infos = new TaskErrorInfo[errors.Count];
+        for (int i = 0; i < infos.Length; i++)
+        {
+            TaskAttemptError e = errors[i];
+            infos[i] = new TaskErrorInfo { Attempt = e.Attempt, At = e.At.LocalDateTime, Message = e.Message, Type = e.Type, Detail = e.Detail };
+        }
+        return infos;
+    }
 
     public static QueueInfo ToQueueInfo(QueueStats stats) => new()
     {

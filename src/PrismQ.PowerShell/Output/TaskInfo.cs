@@ -45,11 +45,17 @@ public sealed class TaskInfo
     /// <summary>The result as stored (JSON text), or null.</summary>
     public string? ResultJson { get; set; }
 
-    /// <summary>The last error message, if an attempt failed.</summary>
+    /// <summary>
+    /// The message of the latest failed attempt, while the task is failed or waiting for its retry. Cleared when a new
+    /// attempt starts and by Restart-PrismQTask; <see cref="Errors"/> keeps every failed attempt.
+    /// </summary>
     public string? Error { get; set; }
 
     /// <summary>The type of the last error (for example an exception's type name), if known.</summary>
     public string? ErrorType { get; set; }
+
+    /// <summary>Every failed attempt, oldest first (attempt, time, message, type, detail), kept across restarts.</summary>
+    public TaskErrorInfo[] Errors { get; set; } = Array.Empty<TaskErrorInfo>();
 
     /// <summary>Progress in percent (0-100) as last reported by the handler.</summary>
     public int? Progress { get; set; }

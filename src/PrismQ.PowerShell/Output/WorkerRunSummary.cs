@@ -29,7 +29,7 @@ public sealed class WorkerRunSummary
     /// <summary>Tasks given back at a stop without counting the attempt.</summary>
     public long Released { get; set; }
 
-    /// <summary>Attempts whose lease was lost (taken over, or given back at Ctrl+C).</summary>
+    /// <summary>Attempts whose lease was found lost (taken over by another worker after expiry or a dead-worker sweep). Tasks given back at a stop count as <see cref="Released"/>, never here.</summary>
     public long LeasesLost { get; set; }
 
     /// <summary>Attempts that passed their task's timeout.</summary>

@@ -6,9 +6,11 @@ namespace PrismQ.Storage.Sqlite;
 /// </summary>
 internal static class SqliteClaimSql
 {
+    /// <summary>A new attempt starts clean: no progress, result or last error of an earlier attempt (the error history keeps those).</summary>
     public const string SetRunning =
         "UPDATE tasks SET status = 1, attempts = attempts + 1, lease_owner = $owner, lease_token = randomblob(16), " +
-        "lease_expires_at = $expires, started_at = $now, updated_at = $now, progress_percent = NULL, progress_message = NULL ";
+        "lease_expires_at = $expires, started_at = $now, updated_at = $now, progress_percent = NULL, progress_message = NULL, " +
+        "result = NULL, error_message = NULL, error_type = NULL, error_detail = NULL ";
 
     /// <summary>The index order of a strategy (the order in which its ready tasks are claimed).</summary>
     public static string IndexOrder(SchedulingStrategy strategy) => strategy switch

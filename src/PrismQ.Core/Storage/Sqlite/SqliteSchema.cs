@@ -7,7 +7,7 @@ namespace PrismQ.Storage.Sqlite;
 internal static class SqliteSchema
 {
     /// <summary>The version this code writes and understands.</summary>
-    public const int CurrentVersion = 2;
+    public const int CurrentVersion = 3;
 
     /// <summary>'PrMQ': marks a PrismQ database (<c>PRAGMA application_id</c>).</summary>
     public const int ApplicationId = 0x50724D51;
@@ -75,6 +75,31 @@ internal static class SqliteSchema
         """
         DROP INDEX ix_tasks_queue_status;
         CREATE INDEX ix_tasks_queue_status ON tasks (queue, status, started_at) WHERE status <> 0;
+        """,
+
+        // Version 3: the history of failed attempts (one row per failed or taken-over attempt, kept across restarts,
+        // deleted with its task by a trigger, so every delete and prune path keeps it in step without a foreign key);
+        // when a worker's lease was last taken over (its registry row then shows it dead); and queued tasks lose the
+        // fields of an earlier attempt (a new attempt starts clean). Existing last errors seed the history.
+        """
+        CREATE TABLE task_errors (
+            id       INTEGER PRIMARY KEY,
+            task_id  INTEGER NOT NULL,
+            attempt  INTEGER NOT NULL,
+            at       INTEGER NOT NULL,
+            message  TEXT    NOT NULL,
+            type     TEXT,
+            detail   TEXT
+        );
+        CREATE INDEX ix_task_errors_task ON task_errors (task_id, id);
+        CREATE TRIGGER tr_tasks_delete_errors AFTER DELETE ON tasks
+        BEGIN
+            DELETE FROM task_errors WHERE task_id = old.id;
+        END;
+        INSERT INTO task_errors (task_id, attempt, at, message, type, detail)
+            SELECT id, attempts, updated_at, error_message, error_type, error_detail FROM tasks WHERE error_message IS NOT NULL ORDER BY id;
+        UPDATE tasks SET lease_owner = NULL, progress_percent = NULL, progress_message = NULL, result = NULL WHERE status = 0;
+        ALTER TABLE workers ADD COLUMN taken_over_at INTEGER;
         """,
     };
 }

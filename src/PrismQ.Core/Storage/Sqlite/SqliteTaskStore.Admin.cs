@@ -12,10 +12,14 @@ namespace PrismQ;
 
 public sealed partial class SqliteTaskStore
 {
-    /// <summary>Back to the queue with a fresh set of attempts, ready now (at the back of FIFO), the last error kept.</summary>
+    /// <summary>
+    /// Back to the queue with a fresh set of attempts, ready now (at the back of FIFO), clean: no worker, progress,
+    /// result or last error (the error history in <c>task_errors</c> keeps every failed attempt).
+    /// </summary>
     private const string RetrySetSql =
         "UPDATE tasks SET status = 0, attempts = 0, cancel_requested = 0, not_before = $now, finished_at = NULL, result = NULL, " +
-        "progress_percent = NULL, progress_message = NULL, lease_token = NULL, lease_expires_at = NULL, wr_key = " + RequeueKeySql + ", updated_at = $now ";
+        "progress_percent = NULL, progress_message = NULL, lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL, " +
+        "error_message = NULL, error_type = NULL, error_detail = NULL, wr_key = " + RequeueKeySql + ", updated_at = $now ";
 
     private PreparedStatement? _cancelQueued;
     private PreparedStatement? _cancelRunning;
@@ -30,13 +34,18 @@ public sealed partial class SqliteTaskStore
 
     /// <inheritdoc />
     public Task<TaskRecord?> GetAsync(long id, CancellationToken cancellationToken = default) =>
-        Task.FromResult(Run("get", TxMode.None, id, static (s, i) => s.SelectById(i), cancellationToken));
+        Task.FromResult(Run("get", TxMode.Read, id, static (s, i) =>
+        {
+            TaskRecord? task = s.SelectById(i);
+            if (task is not null) s.LoadErrors(new[] { task });
+            return task;
+        }, cancellationToken));
 
     /// <inheritdoc />
     public Task<IReadOnlyList<TaskRecord>> QueryAsync(TaskQuery query, CancellationToken cancellationToken = default)
     {
         TaskValidation.CheckQuery(query);
-        IReadOnlyList<TaskRecord> result = Run("query", TxMode.None, query, static (s, q) =>
+        IReadOnlyList<TaskRecord> result = Run("query", TxMode.Read, query, static (s, q) =>
         {
             using SqliteCommand command = s._connection.CreateCommand();
             command.CommandTimeout = 1;
@@ -54,6 +63,8 @@ public sealed partial class SqliteTaskStore
             var list = new List<TaskRecord>();
             using SqliteDataReader r = command.ExecuteReader();
             while (r.Read()) list.Add(TaskRows.Read(r));
+            r.Close();
+            s.LoadErrors(list);
             return (IReadOnlyList<TaskRecord>)list;
         }, cancellationToken);
         return Task.FromResult(result);

@@ -30,6 +30,8 @@ public sealed partial class SqliteTaskStore
     private PreparedStatement? _progress;
     private PreparedStatement? _reclaimExpired;
     private PreparedStatement? _reclaimWorker;
+    private PreparedStatement? _reclaimExpiredMark;
+    private PreparedStatement? _reclaimWorkerMark;
 
     /// <inheritdoc />
     public Task<ExtendResult> ExtendLeaseAsync(long id, LeaseToken token, TimeSpan duration, CancellationToken cancellationToken = default)
@@ -113,13 +115,15 @@ public sealed partial class SqliteTaskStore
     /// <inheritdoc />
     public Task<ReclaimResult> ReclaimExpiredAsync(CancellationToken cancellationToken = default)
     {
-        ReclaimResult result = Run("reclaim-expired", TxMode.None, 0, static (s, _) =>
+        ReclaimResult result = Run("reclaim-expired", TxMode.Write, 0, static (s, _) =>
         {
-            PreparedStatement st = s.Prepare(ref s._reclaimExpired,
-                ReclaimSetSql + "WHERE status = 1 AND lease_expires_at < $now RETURNING status", "$now", "$message");
             long now = s.Now();
+            const string message = "The lease expired before the worker completed, failed or released the task.";
+            s.RecordTakeover(ref s._reclaimExpiredMark, ExpiredWhereSql, now, message, null);
+            PreparedStatement st = s.Prepare(ref s._reclaimExpired,
+                ReclaimSetSql + ExpiredWhereSql + " RETURNING status", "$now", "$message");
             st.P[0].Value = now;
-            st.P[1].Value = "The lease expired before the worker completed, failed or released the task.";
+            st.P[1].Value = message;
             return CountReclaimed(st.Command);
         }, cancellationToken);
         if (result.Requeued + result.Failed > 0) _tracer.Emit(TraceEventKind.Reclaim, 0, 0, 0, result.Requeued + result.Failed);
@@ -130,12 +134,15 @@ public sealed partial class SqliteTaskStore
     public Task<ReclaimResult> ReclaimWorkerAsync(string workerId, CancellationToken cancellationToken = default)
     {
         TaskValidation.CheckWorkerId(workerId, nameof(workerId));
-        ReclaimResult result = Run("reclaim-worker", TxMode.None, workerId, static (s, worker) =>
+        ReclaimResult result = Run("reclaim-worker", TxMode.Write, workerId, static (s, worker) =>
         {
+            long now = s.Now();
+            string message = "The worker '" + worker + "' was declared dead; its lease was taken back.";
+            s.RecordTakeover(ref s._reclaimWorkerMark, OwnerWhereSql, now, message, worker);
             PreparedStatement st = s.Prepare(ref s._reclaimWorker,
-                ReclaimSetSql + "WHERE status = 1 AND lease_owner = $owner RETURNING status", "$now", "$message", "$owner");
-            st.P[0].Value = s.Now();
-            st.P[1].Value = "The worker '" + worker + "' was declared dead; its lease was taken back.";
+                ReclaimSetSql + OwnerWhereSql + " RETURNING status", "$now", "$message", "$owner");
+            st.P[0].Value = now;
+            st.P[1].Value = message;
             st.P[2].Value = worker;
             return CountReclaimed(st.Command);
         }, cancellationToken);
@@ -145,13 +152,36 @@ public sealed partial class SqliteTaskStore
 
     /// <summary>
     /// A reclaimed task: cancelled when a cancel was requested, failed when no attempt is left, else queued again
-    /// (keeping its not-before, so it keeps its FIFO place) with a fresh Weighted Random key. The attempt stays counted.
+    /// (keeping its not-before, so it keeps its FIFO place) with a fresh Weighted Random key and without the lost
+    /// attempt's worker and progress. The attempt stays counted.
     /// </summary>
     private const string ReclaimSetSql =
         "UPDATE tasks SET status = CASE WHEN cancel_requested = 1 THEN 4 WHEN attempts >= max_attempts THEN 3 ELSE 0 END, " +
         "finished_at = CASE WHEN cancel_requested = 1 OR attempts >= max_attempts THEN $now ELSE NULL END, " +
+        "lease_owner = CASE WHEN cancel_requested = 0 AND attempts < max_attempts THEN NULL ELSE lease_owner END, " +
+        "progress_percent = CASE WHEN cancel_requested = 0 AND attempts < max_attempts THEN NULL ELSE progress_percent END, " +
+        "progress_message = CASE WHEN cancel_requested = 0 AND attempts < max_attempts THEN NULL ELSE progress_message END, " +
         "wr_key = " + RequeueKeySql + ", lease_token = NULL, lease_expires_at = NULL, " +
         "error_message = $message, error_type = 'PrismQ.LeaseExpired', error_detail = NULL, updated_at = $now ";
+
+    private const string ExpiredWhereSql = "WHERE status = 1 AND lease_expires_at < $now";
+    private const string OwnerWhereSql = "WHERE status = 1 AND lease_owner = $owner";
+
+    /// <summary>
+    /// Before a reclaim (in its write transaction): marks the owners of the leases it takes over
+    /// (<c>workers.taken_over_at</c>, so the registry shows them dead) and adds each lost attempt to its task's history.
+    /// </summary>
+    private void RecordTakeover(ref PreparedStatement? field, string where, long now, string message, string? owner)
+    {
+        PreparedStatement st = Prepare(ref field,
+            "UPDATE workers SET taken_over_at = $now WHERE id IN (SELECT lease_owner FROM tasks " + where + "); " +
+            "INSERT INTO task_errors (task_id, attempt, at, message, type) SELECT id, attempts, $now, $message, 'PrismQ.LeaseExpired' FROM tasks " + where + ";",
+            "$now", "$message", "$owner");
+        st.P[0].Value = now;
+        st.P[1].Value = message;
+        st.P[2].Value = DbValue(owner);
+        st.Command.ExecuteNonQuery();
+    }
 
     private static ReclaimResult CountReclaimed(SqliteCommand command)
     {
@@ -255,6 +285,9 @@ public sealed partial class SqliteTaskStore
             "UPDATE tasks SET status = $status, not_before = COALESCE($retry_at, not_before), " +
             "finished_at = CASE WHEN $status = 0 THEN NULL ELSE $now END, " +
             "wr_key = CASE WHEN $status = 0 THEN " + RequeueKeySql + " ELSE wr_key END, " +
+            "lease_owner = CASE WHEN $status = 0 THEN NULL ELSE lease_owner END, " +
+            "progress_percent = CASE WHEN $status = 0 THEN NULL ELSE progress_percent END, " +
+            "progress_message = CASE WHEN $status = 0 THEN NULL ELSE progress_message END, " +
             "error_message = $message, error_type = $type, error_detail = $detail, lease_token = NULL, lease_expires_at = NULL, updated_at = $now " +
             LeaseHeldSql,
             "$status", "$retry_at", "$now", "$message", "$type", "$detail", "$id", "$token");
@@ -267,6 +300,7 @@ public sealed partial class SqliteTaskStore
         write.P[6].Value = w.Id;
         write.P[7].Value = w.Token.Value.ToByteArray();
         if (write.Command.ExecuteNonQuery() != 1) return new FailResult(FailOutcome.LeaseLost);
+        InsertError(w.Id, attempts, now, w.Error);
         return new FailResult(outcome, retryAt is long ms ? UnixTime.FromMs(ms) : null);
     }
 
@@ -275,6 +309,7 @@ public sealed partial class SqliteTaskStore
         PreparedStatement st = Prepare(ref _release,
             "UPDATE tasks SET status = CASE WHEN cancel_requested = 1 THEN 4 ELSE 0 END, attempts = MAX(attempts - 1, 0), " +
             "finished_at = CASE WHEN cancel_requested = 1 THEN $now ELSE NULL END, " +
+            "lease_owner = CASE WHEN cancel_requested = 1 THEN lease_owner ELSE NULL END, progress_percent = NULL, progress_message = NULL, " +
             "wr_key = " + RequeueKeySql + ", lease_token = NULL, lease_expires_at = NULL, updated_at = $now " + LeaseHeldSql,
             "$now", "$id", "$token");
         st.P[0].Value = Now();

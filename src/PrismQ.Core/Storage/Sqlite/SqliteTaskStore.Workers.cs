@@ -28,7 +28,7 @@ public sealed partial class SqliteTaskStore
                 "INSERT INTO workers (id, host, process_id, queues, started_at, last_heartbeat_at, current_task_ids) " +
                 "VALUES ($id, $host, $pid, $queues, $started, $heartbeat, $tasks) ON CONFLICT (id) DO UPDATE SET " +
                 "host = excluded.host, process_id = excluded.process_id, queues = excluded.queues, started_at = excluded.started_at, " +
-                "last_heartbeat_at = excluded.last_heartbeat_at, current_task_ids = excluded.current_task_ids",
+                "last_heartbeat_at = excluded.last_heartbeat_at, current_task_ids = excluded.current_task_ids, taken_over_at = NULL",
                 "$id", "$host", "$pid", "$queues", "$started", "$heartbeat", "$tasks");
             long now = s.Now();
             st.P[0].Value = w.Id;
@@ -79,7 +79,7 @@ public sealed partial class SqliteTaskStore
         IReadOnlyList<WorkerRecord> list = Run("list-workers", TxMode.None, 0, static (s, _) =>
         {
             PreparedStatement st = s.Prepare(ref s._listWorkers,
-                "SELECT id, host, process_id, queues, started_at, last_heartbeat_at, current_task_ids FROM workers ORDER BY id");
+                "SELECT id, host, process_id, queues, started_at, last_heartbeat_at, current_task_ids, taken_over_at FROM workers ORDER BY id");
             var result = new List<WorkerRecord>();
             using SqliteDataReader r = st.Command.ExecuteReader();
             while (r.Read())
@@ -93,6 +93,7 @@ public sealed partial class SqliteTaskStore
                     StartedAt = UnixTime.FromMs(r.GetInt64(4)),
                     LastHeartbeatAt = UnixTime.FromMs(r.GetInt64(5)),
                     CurrentTaskIds = TaskFilterSql.ParseLongs(r.GetString(6)),
+                    TakenOverAt = r.IsDBNull(7) ? null : UnixTime.FromMs(r.GetInt64(7)),
                 });
             }
             return (IReadOnlyList<WorkerRecord>)result;
