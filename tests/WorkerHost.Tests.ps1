@@ -125,7 +125,7 @@ Describe 'Handler table keys' {
         $table = New-Object System.Collections.Hashtable ([StringComparer]::Ordinal)
         $table['a'] = { 1 }
         $table['A'] = { 2 }
-        { Start-PrismQWorker -Database $db -Handler $table -MaxTasks 1 -ErrorAction Stop } | Should -Throw -ErrorId 'PrismQ.InvalidArgument,*'
+        { Start-PrismQWorker -Database $db -Handler $table -IdleTimeout (New-TimeSpan -Seconds 1) -ErrorAction Stop } | Should -Throw -ErrorId 'PrismQ.InvalidArgument,*'
     }
 }
 
