@@ -117,6 +117,7 @@ $_ = $PrismQTask
 
         var progress = new ProgressRecord(3, $"PrismQ worker {host!.WorkerId}", "Waiting for tasks");
         long shownEnded = -1;
+        bool stopShown = false;
         try
         {
             while (true)
@@ -128,7 +129,13 @@ $_ = $PrismQTask
                     else RunHere(call, host);
                 }
 
-                if (!UserStopped(host))
+                if (UserStopped(host))
+                {
+                    if (!stopShown && !run!.IsCompleted && host.InFlight > 0)
+                        WriteToHost($"PrismQ worker {host.WorkerId} stopping: {host.InFlight} running task(s) go back to the queue when the worker's grace period ends.");
+                    stopShown = true;
+                }
+                else
                 {
                     WriteFailures(host, toHost: false);
                     WriteFinished(host);
