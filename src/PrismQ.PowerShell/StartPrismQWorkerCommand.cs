@@ -22,19 +22,34 @@ public sealed class StartPrismQWorkerCommand : PrismQCmdlet
     /// <summary>The name of the variable that holds the running task's context inside a handler.</summary>
     public const string ContextVariableName = "PrismQTaskContext";
 
-    // Runs in each runspace of the pool: the handler is rebuilt from its text there, never shared across threads.
+    // Runs a handler at concurrency 1, as a nested pipeline of this runspace (so it sees the caller's session and can be
+    // stopped on its own). The task is $_, $args[0] and the first parameter. $ErrorActionPreference = 'Stop': the first
+    // error the handler writes stops it and fails the attempt (see docs/cmdlets/Start-PrismQWorker.md). The call comes
+    // in a variable, not as arguments: a nested pipeline given arguments stops the session's transcript (Start-Transcript)
+    // from recording anything more of the pipeline it runs in, the worker's warnings included.
+    private const string HereScript = @"$PrismQHandler, $PrismQTask, $PrismQTaskContext = $" + HandlerCallVariableName + @"
+$ErrorActionPreference = 'Stop'
+$_ = $PrismQTask
+& $PrismQHandler $PrismQTask";
+
+    // Set in the caller's scope around each handler call at concurrency 1, and removed after it.
+    private const string HandlerCallVariableName = "PrismQHandlerCall";
+
+    // The same in each runspace of the pool: the handler is rebuilt from its text there, never shared across threads.
     private const string PoolScript = @"param([string] $PrismQHandlerText, $PrismQTask, $PrismQTaskContext)
+$ErrorActionPreference = 'Stop'
 $PrismQHandler = [scriptblock]::Create($PrismQHandlerText)
-$PrismQTask | ForEach-Object -Process { & $PrismQHandler $_ }";
+$_ = $PrismQTask
+& $PrismQHandler $PrismQTask";
 
     private readonly CancellationTokenSource _workerStop = new();
-    private readonly ConcurrentQueue<ErrorRecord> _poolErrors = new();
     private volatile WorkerHostCore? _host;
     private ScriptBlock? _handlerForAll;
     private Dictionary<string, ScriptBlock>? _handlersByType;
     private Dictionary<string, string>? _handlerText;
+    private Dictionary<string, string?>? _handlerOrigin;
 
-    /// <summary>A scriptblock run for every task, or a hashtable from task type to scriptblock. The task is <c>$_</c>, <c>$args[0]</c> and the first parameter; what the handler outputs becomes the result; what it throws fails the attempt.</summary>
+    /// <summary>A scriptblock run for every task, or a hashtable from task type to scriptblock (types match ignoring case). The task is <c>$_</c>, <c>$args[0]</c> and the first parameter; what the handler outputs becomes the result; what it throws, and any error it writes, fails the attempt.</summary>
     [Parameter(Mandatory = true, Position = 0)]
     public object Handler { get; set; } = null!;
 
@@ -96,23 +111,36 @@ $PrismQTask | ForEach-Object -Process { & $PrismQHandler $_ }";
         {
             if (Concurrency > 1) pool = OpenPool();
             RunspacePool? p = pool;
-            host = new WorkerHostCore(Store, settings, p is null ? null : call => InvokeInPool(p, call));
+            WorkerHostCore? created = null;
+            created = new WorkerHostCore(Store, settings, p is null ? null : call => InvokeInPool(p, created!, call));
+            host = created;
             _host = host;
             run = host.Start(_workerStop.Token);
         });
 
-        bool stopped = false;
         var progress = new ProgressRecord(3, $"PrismQ worker {host!.WorkerId}", "Waiting for tasks");
         long shownEnded = -1;
+        bool stopShown = false;
         try
         {
             while (true)
             {
                 if (host.TryTakeCall(TimeSpan.FromMilliseconds(250), out HandlerCall? call) && call is not null)
-                    stopped |= RunHere(call);
-                if (!stopped && !Stopping)
                 {
-                    WritePoolErrors();
+                    // After Ctrl+C no handler starts: the engine's graceful stop gives the task back.
+                    if (UserStopped(host)) call.Stop();
+                    else RunHere(call, host);
+                }
+
+                if (UserStopped(host))
+                {
+                    if (!stopShown && !run!.IsCompleted && host.InFlight > 0)
+                        WriteToHost($"PrismQ worker {host.WorkerId} stopping: {host.InFlight} running task(s) go back to the queue when the worker's grace period ends.");
+                    stopShown = true;
+                }
+                else
+                {
+                    WriteFailures(host, toHost: false);
                     WriteFinished(host);
                     if (host.Ended != shownEnded)
                     {
@@ -127,8 +155,15 @@ $PrismQTask | ForEach-Object -Process { & $PrismQHandler $_ }";
 
             global::PrismQ.WorkerRunSummary summary = null!;
             Terminating(null, () => summary = run!.GetAwaiter().GetResult());
-            if (stopped || Stopping) throw new PipelineStoppedException();
-            WritePoolErrors();
+            if (UserStopped(host))
+            {
+                // The pipeline is stopping: nothing can be written to it any more, so the summary goes to the host.
+                WriteFailures(host, toHost: true);
+                WriteToHost(StoppedSummary(WorkerHostCore.ToInfo(summary)));
+                throw new PipelineStoppedException();
+            }
+
+            WriteFailures(host, toHost: false);
             WriteFinished(host);
             progress.RecordType = ProgressRecordType.Completed;
             WriteProgress(progress);
@@ -142,12 +177,34 @@ $PrismQTask | ForEach-Object -Process { & $PrismQHandler $_ }";
         }
     }
 
-    /// <inheritdoc />
+    /// <summary>
+    /// Ctrl+C: cancels the worker's token (no more claims; the engine's graceful stop gives every in-flight task back
+    /// without counting the attempt) and stops the running handlers. The host never releases a lease itself.
+    /// </summary>
     protected override void StopProcessing()
     {
         base.StopProcessing();
         _workerStop.Cancel();
-        _host?.ReleaseInFlight();
+        _host?.StopHandlers();
+    }
+
+    private bool UserStopped(WorkerHostCore host) => Stopping || host.IsStopping;
+
+    /// <summary>One line that says what a run stopped by Ctrl+C did (the summary object cannot be output then).</summary>
+    internal static string StoppedSummary(WorkerRunSummary s) => string.Format(System.Globalization.CultureInfo.InvariantCulture,
+        "PrismQ worker {0} stopped ({1}) after {2:hh\\:mm\\:ss}: {3} attempts ended: {4} succeeded, {5} failed, {6} retried, {7} cancelled, {8} released (given back to the queue), {9} leases lost, {10} timed out.",
+        s.WorkerId, s.StopReason, s.RunTime, s.Processed, s.Succeeded, s.Failed, s.Retried, s.Cancelled, s.Released, s.LeasesLost, s.TimedOut);
+
+    private void WriteToHost(string text)
+    {
+        try
+        {
+            Host?.UI?.WriteLine(text);
+        }
+        catch (Exception)
+        {
+            // A host without a UI: there is nowhere else to write while the pipeline stops.
+        }
     }
 
     private void ParseHandler()
@@ -156,14 +213,17 @@ $PrismQTask | ForEach-Object -Process { & $PrismQHandler $_ }";
         if (handler is ScriptBlock all)
         {
             _handlerForAll = all;
-            _handlerText = new Dictionary<string, string>(StringComparer.Ordinal) { [string.Empty] = all.ToString() };
+            _handlerText = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { [string.Empty] = all.ToString() };
+            _handlerOrigin = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase) { [string.Empty] = HandlerFailure.Origin(all) };
             return;
         }
 
         if (handler is IDictionary table && table.Count > 0)
         {
-            _handlersByType = new Dictionary<string, ScriptBlock>(StringComparer.Ordinal);
-            _handlerText = new Dictionary<string, string>(StringComparer.Ordinal);
+            // Task types match handler keys ignoring case, as PowerShell users expect of hashtable keys.
+            _handlersByType = new Dictionary<string, ScriptBlock>(StringComparer.OrdinalIgnoreCase);
+            _handlerText = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            _handlerOrigin = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
             foreach (DictionaryEntry entry in table)
             {
                 object? value = entry.Value is PSObject v ? v.BaseObject : entry.Value;
@@ -171,8 +231,12 @@ $PrismQTask | ForEach-Object -Process { & $PrismQHandler $_ }";
                 if (string.IsNullOrEmpty(type) || value is not ScriptBlock block)
                     ThrowTerminatingError(ToErrorRecord(new PrismQException(PrismQErrorCode.InvalidArgument,
                         $"-Handler entry '{entry.Key}' is not a task type mapped to a scriptblock; write @{{ 'type' = {{ param($Task) ... }} }}.", "Handler", entry.Key), Handler));
+                if (_handlersByType.ContainsKey(type!))
+                    ThrowTerminatingError(ToErrorRecord(new PrismQException(PrismQErrorCode.InvalidArgument,
+                        $"-Handler has two entries for task type '{type}' that differ only in case; task types match handlers ignoring case, so keep one.", "Handler", type), Handler));
                 _handlersByType[type!] = (ScriptBlock)value!;
                 _handlerText[type!] = ((ScriptBlock)value!).ToString();
+                _handlerOrigin[type!] = HandlerFailure.Origin((ScriptBlock)value!);
             }
 
             return;
@@ -199,43 +263,63 @@ $PrismQTask | ForEach-Object -Process { & $PrismQHandler $_ }";
         };
     }
 
-    // Concurrency 1: the user's own scriptblock, on this (the pipeline) thread. Returns true when the pipeline was stopped.
-    private bool RunHere(HandlerCall call)
+    // Concurrency 1: the user's own scriptblock, on this (the pipeline) thread, as a nested pipeline that the attempt's
+    // token (user cancel, timeout, worker stop) can stop on its own.
+    private void RunHere(HandlerCall call, WorkerHostCore host)
     {
         ScriptBlock handler = _handlerForAll ?? _handlersByType![call.Context.Type];
         PSObject task = PowerShellValues.Typed(PowerShellValues.Shape(WorkerHostCore.TaskOf(call.Context)), TaskInfo.PSTypeName);
-        var variables = new List<PSVariable> { new("_", task), new(ContextVariableName, call.Context) };
+        using System.Management.Automation.PowerShell ps = System.Management.Automation.PowerShell.Create(RunspaceMode.CurrentRunspace);
+        ps.AddScript(HereScript, useLocalScope: true);
+        call.OnStop(() => ps.BeginStop(null, null));
+        if (call.IsCompleted || call.StopRequested) return;
         WorkerHostCore.Current = call.Context;
+        SessionState.PSVariable.Set(HandlerCallVariableName, new object[] { handler, task, call.Context });
         try
         {
-            Collection<PSObject> output = handler.InvokeWithContext((Dictionary<string, ScriptBlock>?)null, variables, task);
-            call.Succeed(ResultJson(output));
-            return false;
+            Collection<PSObject> output = ps.Invoke();
+            if (ps.InvocationStateInfo.State == PSInvocationState.Stopped) throw new PipelineStoppedException();
+            if (ps.Streams.Error.Count > 0) call.Fail(HandlerFailure.FromRecord(ps.Streams.Error[0]));
+            else call.Succeed(ResultJson(output));
+        }
+        catch (PipelineStoppedException) when (call.IsCompleted || call.CancellationToken.IsCancellationRequested)
+        {
+            call.Cancel(); // The attempt's token stopped it; the engine records why.
         }
         catch (PipelineStoppedException)
         {
-            call.Cancel();
-            return true;
+            // Stopped by the session (Ctrl+C) rather than by the attempt's token: the worker stops, and its graceful
+            // stop gives the task back. The call stays open until the engine cancels it.
+            _workerStop.Cancel();
+            host.StopHandlers();
         }
         catch (Exception ex)
         {
-            call.Fail(HandlerError(ex));
-            return false;
+            call.Fail(HandlerFailure.FromException(ex));
         }
         finally
         {
+            SessionState.PSVariable.Remove(HandlerCallVariableName);
             WorkerHostCore.Current = null;
         }
     }
 
     // Concurrency > 1: runs on an engine thread; only the handler's text crosses into the pool's runspace.
-    private Task InvokeInPool(RunspacePool pool, HandlerCall call)
+    private Task InvokeInPool(RunspacePool pool, WorkerHostCore host, HandlerCall call)
     {
-        string text = _handlerText![_handlerForAll is null ? call.Context.Type : string.Empty];
+        string key = _handlerForAll is null ? call.Context.Type : string.Empty;
+        string text = _handlerText![key];
+        string? origin = _handlerOrigin![key];
         PSObject task = PowerShellValues.Typed(PowerShellValues.Shape(WorkerHostCore.TaskOf(call.Context)), TaskInfo.PSTypeName);
         System.Management.Automation.PowerShell ps = System.Management.Automation.PowerShell.Create();
         ps.RunspacePool = pool;
-        ps.AddScript(PoolScript).AddArgument(text).AddArgument(task).AddArgument(call.Context);
+        ps.AddScript(PoolScript, useLocalScope: true).AddArgument(text).AddArgument(task).AddArgument(call.Context);
+        if (call.IsCompleted || call.StopRequested)
+        {
+            ps.Dispose();
+            return Task.CompletedTask;
+        }
+
         IAsyncResult started;
         try
         {
@@ -244,7 +328,7 @@ $PrismQTask | ForEach-Object -Process { & $PrismQHandler $_ }";
         catch (Exception ex)
         {
             ps.Dispose();
-            call.Fail(HandlerError(ex));
+            call.Fail(HandlerFailure.FromException(ex));
             return Task.CompletedTask;
         }
 
@@ -253,19 +337,24 @@ $PrismQTask | ForEach-Object -Process { & $PrismQHandler $_ }";
         {
             try
             {
-                foreach (ErrorRecord error in ps.Streams.Error) _poolErrors.Enqueue(error);
-                if (done.IsFaulted) call.Fail(HandlerError(done.Exception!.InnerException ?? done.Exception));
+                Exception? error = done.IsFaulted ? done.Exception!.InnerException ?? done.Exception : null;
+                if (error is PipelineStoppedException && !call.IsCompleted && !call.CancellationToken.IsCancellationRequested && host.IsStopping)
+                {
+                    // Stopped at Ctrl+C: the call stays open until the engine's graceful stop cancels it and gives the task back.
+                }
+                else if (error is not null) call.Fail(HandlerFailure.FromException(error, origin));
                 else if (done.IsCanceled) call.Cancel();
+                else if (ps.Streams.Error.Count > 0) call.Fail(HandlerFailure.FromRecord(ps.Streams.Error[0], origin));
                 else call.Succeed(ResultJson(done.Result));
             }
             catch (Exception ex)
             {
-                call.Fail(ex);
+                call.Fail(HandlerFailure.FromException(ex));
             }
             finally
             {
                 ps.Dispose();
-                _host?.Wake();
+                host.Wake();
             }
         }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
     }
@@ -301,18 +390,29 @@ $PrismQTask | ForEach-Object -Process { & $PrismQHandler $_ }";
         return PayloadJson.Serialize(plain);
     }
 
-    private static Exception HandlerError(Exception ex)
+    // Each failed attempt as it happens, with its task id, type, attempt and message (a transcript then holds them).
+    private void WriteFailures(WorkerHostCore host, bool toHost)
     {
-        while ((ex is MethodInvocationException || ex is AggregateException || ex is System.Reflection.TargetInvocationException) && ex.InnerException is not null)
-            ex = ex.InnerException;
-        if (ex is RuntimeException runtime && runtime.ErrorRecord?.Exception is { } inner && inner != ex && !(inner is ParentContainsErrorRecordException))
-            return inner;
-        return ex;
-    }
+        while (host.TryTakeFailure(out AttemptFailure? failure) && failure is not null)
+        {
+            TaskRecord? stored = null;
+            if (failure.Kind != AttemptFailureKind.LeaseLost && (failure.Error is null || failure.Kind == AttemptFailureKind.RetryScheduled))
+            {
+                try
+                {
+                    IReadOnlyList<TaskRecord> found = TaskLookup.InOrder(Store, new[] { failure.Context.TaskId }, CancellationToken.None);
+                    if (found.Count == 1) stored = found[0];
+                }
+                catch (PrismQException)
+                {
+                    // The warning goes out without the retry time.
+                }
+            }
 
-    private void WritePoolErrors()
-    {
-        while (_poolErrors.TryDequeue(out ErrorRecord? error)) WriteError(error);
+            string text = failure.Describe(stored);
+            if (toHost) WriteToHost("WARNING: " + text);
+            else WriteWarning(text);
+        }
     }
 
     private void WriteFinished(WorkerHostCore host)

@@ -150,14 +150,18 @@ public sealed class EngineIntegrationTests
         using var db = new TempDatabase();
         Enqueue(db, "slow", 3);
         using var stop = new CancellationTokenSource();
-        using var host = new WorkerHostCore(db.Store, new WorkerSettings { Concurrency = 3 }, call => Task.CompletedTask); // handlers never finish on their own
+        // Handlers never finish on their own; the engine's graceful stop cancels them after its grace period and gives
+        // their tasks back. The host only signals the stop (Ctrl+C): it never releases a lease itself.
+        var settings = new WorkerSettings { Concurrency = 3, GracePeriod = TimeSpan.FromMilliseconds(200) };
+        using var host = new WorkerHostCore(db.Store, settings, call => Task.CompletedTask);
         Task<global::PrismQ.WorkerRunSummary> run = host.Start(stop.Token);
         SpinWait.SpinUntil(() => host.InFlight == 3 || run.IsCompleted, TimeSpan.FromSeconds(30));
         Assert.Equal(3, host.InFlight);
         stop.Cancel();
-        host.ReleaseInFlight();
+        host.StopHandlers();
         global::PrismQ.WorkerRunSummary summary = run.GetAwaiter().GetResult();
         Assert.Equal(WorkerStopReason.Cancelled, summary.StopReason);
+        Assert.Equal(3, summary.Released);
         List<TaskRecord> tasks = GetTaskCore.Query(db.Store, GetTaskCore.Filter(null, "slow", null), null, CancellationToken.None).ToList();
         Assert.All(tasks, t =>
         {

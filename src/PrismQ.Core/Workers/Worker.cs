@@ -377,7 +377,8 @@ public sealed class Worker
             default:
                 Exception e = error ?? new OperationCanceledException("The handler was abandoned.");
                 string type = e is PrismQException p ? p.ErrorId : e.GetType().FullName ?? e.GetType().Name;
-                await FailAsync(attempt, new TaskError(e.Message, type, e is PrismQException ? null : e.ToString()), timedOut: false, abandoned).ConfigureAwait(false);
+                TaskError failure = e is HandlerFailedException given ? given.Error : new TaskError(e.Message, type, e is PrismQException ? null : e.ToString());
+                await FailAsync(attempt, failure, timedOut: false, abandoned).ConfigureAwait(false);
                 return;
         }
     }

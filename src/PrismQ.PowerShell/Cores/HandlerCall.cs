@@ -6,13 +6,15 @@ namespace PrismQ.PowerShell.Cores;
 
 /// <summary>
 /// One handler invocation the worker engine asked for: the task's context, and the completion the engine awaits.
-/// The engine's token (worker stop after its grace period, task timeout, user cancel) completes it as cancelled if the
-/// handler has not finished by then.
+/// The engine's token (worker stop after its grace period, task timeout, user cancel) stops the running handler and
+/// completes the call as cancelled if the handler has not finished by then. A stop asked for before the invoker has
+/// registered how to stop its handler (<see cref="OnStop"/>) is applied as soon as it does.
 /// </summary>
 internal sealed class HandlerCall
 {
     private readonly TaskCompletionSource<string?> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Action? _stop;
+    private int _stopRequested;
 
     public HandlerCall(TaskContext context, CancellationToken cancellationToken)
     {
@@ -28,16 +30,20 @@ internal sealed class HandlerCall
 
     public bool IsCompleted => _completion.Task.IsCompleted;
 
-    /// <summary>Set by an off-thread invoker: stops the running handler (for example <c>PowerShell.BeginStop</c>).</summary>
+    /// <summary>True once <see cref="Stop"/> was called: an invoker must not start the handler then.</summary>
+    public bool StopRequested => Volatile.Read(ref _stopRequested) != 0;
+
+    /// <summary>Set by the invoker: how to stop the running handler (for example <c>PowerShell.BeginStop</c>).</summary>
     public void OnStop(Action stop)
     {
-        _stop = stop;
-        if (IsCompleted) Stop();
+        Interlocked.Exchange(ref _stop, stop);
+        if (IsCompleted || StopRequested) Stop();
     }
 
-    /// <summary>Stops the running handler, if it registered a way to.</summary>
+    /// <summary>Stops the running handler: now if it registered a way to, else as soon as it does.</summary>
     public void Stop()
     {
+        Interlocked.Exchange(ref _stopRequested, 1);
         try
         {
             Interlocked.Exchange(ref _stop, null)?.Invoke();

@@ -19,32 +19,41 @@ internal sealed class WorkerSettings
     public TimeSpan? LeaseDuration { get; set; }
     public string? WorkerId { get; set; }
 
-    /// <summary>The task types with a handler; null: one handler for every type.</summary>
+    /// <summary>The task types with a handler, matched ignoring case; null: one handler for every type.</summary>
     public IReadOnlyCollection<string>? HandledTypes { get; set; }
+
+    /// <summary>The engine's grace period (<see cref="WorkerOptions.GracePeriod"/>); null: its default. Tests shorten it.</summary>
+    public TimeSpan? GracePeriod { get; set; }
 }
 
 /// <summary>
 /// The core of <c>Start-PrismQWorker</c>, with no PowerShell types: runs the engine's <see cref="Worker"/> and turns each
 /// handler invocation into a <see cref="HandlerCall"/>. Without an off-thread invoker, calls wait in a queue that the
 /// cmdlet's own thread pumps (<see cref="TryTakeCall"/>), so handlers run on the pipeline thread; with one, the invoker
-/// runs them (a RunspacePool) and completes them. Ended attempts are counted, and the ids of tasks that reached a final
-/// state are queued for <c>-PassThru</c>. <see cref="ReleaseInFlight"/> gives every in-flight lease back at once (Ctrl+C).
+/// runs them (a RunspacePool) and completes them. Task types match handlers ignoring case. Ended attempts are counted,
+/// the ids of tasks that reached a final state are queued for <c>-PassThru</c>, and failed attempts are queued as
+/// <see cref="AttemptFailure"/>s. The engine owns every lease: at Ctrl+C the host only cancels the worker's token and
+/// stops the running handlers (<see cref="StopHandlers"/>); the engine's graceful stop then gives their tasks back.
 /// </summary>
 internal sealed class WorkerHostCore : IDisposable
 {
-    private readonly ITaskStore _store;
     private readonly Worker _worker;
     private readonly Func<HandlerCall, Task>? _offThreadInvoker;
     private readonly BlockingCollection<HandlerCall> _calls = new();
     private readonly ConcurrentDictionary<HandlerCall, byte> _inFlight = new();
     private readonly ConcurrentQueue<long> _finished = new();
+    private readonly ConcurrentDictionary<LeaseToken, TaskContext> _attempts = new();
+    private readonly ConcurrentDictionary<LeaseToken, TaskError> _hostErrors = new();
+    private readonly ConcurrentQueue<AttemptFailure> _failures = new();
+    private readonly HashSet<string>? _handledTypes;
     private readonly SemaphoreSlim _wake = new(0);
     private long _ended;
+    private volatile bool _stopping;
 
     public WorkerHostCore(ITaskStore store, WorkerSettings settings, Func<HandlerCall, Task>? offThreadInvoker)
     {
-        _store = store;
         _offThreadInvoker = offThreadInvoker;
+        if (settings.HandledTypes is not null) _handledTypes = new HashSet<string>(settings.HandledTypes, StringComparer.OrdinalIgnoreCase);
         var options = new WorkerOptions
         {
             Queues = settings.Queues,
@@ -55,9 +64,12 @@ internal sealed class WorkerHostCore : IDisposable
             MaxRunTime = settings.MaxRunTime,
             LeaseDuration = settings.LeaseDuration,
             WorkerId = settings.WorkerId,
-            FallbackHandler = settings.HandledTypes is null ? Dispatch : null,
+            GracePeriod = settings.GracePeriod ?? new WorkerOptions().GracePeriod,
+            // Every type reaches Dispatch, which matches handler types ignoring case (the engine's table is ordinal).
+            FallbackHandler = Dispatch,
             AttemptEnded = OnAttemptEnded,
         };
+        // Registered too, so the engine validates each type name.
         if (settings.HandledTypes is not null)
             foreach (string type in settings.HandledTypes) options.Handlers[type] = Dispatch;
 
@@ -72,6 +84,9 @@ internal sealed class WorkerHostCore : IDisposable
 
     /// <summary>Handlers running or waiting now.</summary>
     public int InFlight => _inFlight.Count;
+
+    /// <summary>True once <see cref="StopHandlers"/> was called: the worker is stopping at the user's request.</summary>
+    public bool IsStopping => _stopping;
 
     /// <summary>Starts the worker; the task completes when it stops (its bounds, or <paramref name="cancellationToken"/>).</summary>
     public Task<global::PrismQ.WorkerRunSummary> Start(CancellationToken cancellationToken)
@@ -101,26 +116,18 @@ internal sealed class WorkerHostCore : IDisposable
     /// <summary>Nudges the pumping thread (for example after an off-thread handler queued a message).</summary>
     public void Wake() => _wake.Release();
 
-    /// <summary>
-    /// Gives every in-flight lease back (the attempt is not counted) and ends its call: the running handler is stopped,
-    /// waiting calls never run. Used at Ctrl+C, so the worker's graceful stop need not wait for them.
-    /// </summary>
-    public void ReleaseInFlight()
-    {
-        foreach (HandlerCall call in _inFlight.Keys)
-        {
-            call.Stop();
-            try
-            {
-                _store.ReleaseAsync(call.Context.TaskId, call.Context.LeaseToken, CancellationToken.None).GetAwaiter().GetResult();
-            }
-            catch (PrismQException)
-            {
-                // The lease expires on its own and the task is taken over.
-            }
+    /// <summary>The next failed attempt (in the order they ended), for the warning stream.</summary>
+    public bool TryTakeFailure(out AttemptFailure? failure) => _failures.TryDequeue(out failure);
 
-            call.Cancel();
-        }
+    /// <summary>
+    /// At Ctrl+C, after the worker's token was cancelled: stops every running handler at once, and makes the invokers
+    /// leave the calls of stopped handlers open. The engine's graceful stop then cancels each attempt and gives its task
+    /// back (the attempt is not counted); the host never releases a lease itself.
+    /// </summary>
+    public void StopHandlers()
+    {
+        _stopping = true;
+        foreach (HandlerCall call in _inFlight.Keys) call.Stop();
     }
 
     public void Dispose()
@@ -131,9 +138,25 @@ internal sealed class WorkerHostCore : IDisposable
 
     private Task<string?> Dispatch(TaskContext context, CancellationToken cancellationToken)
     {
+        _attempts[context.LeaseToken] = context;
+        if (_handledTypes is not null && !_handledTypes.Contains(context.Type))
+        {
+            var noHandler = new PrismQException(PrismQErrorCode.NoHandler,
+                $"No handler for type '{context.Type}' on worker '{WorkerId}' (task {context.TaskId}, queue '{context.Queue}'); the handler table has {string.Join(", ", _handledTypes)} (case is ignored).",
+                "Type", context.Type);
+            _hostErrors[context.LeaseToken] = new TaskError(noHandler.Message, noHandler.ErrorId);
+            var failed = new TaskCompletionSource<string?>();
+            failed.SetException(noHandler);
+            return failed.Task;
+        }
+
         var call = new HandlerCall(context, cancellationToken);
         _inFlight[call] = 0;
-        call.Completion.ContinueWith(_ => _inFlight.TryRemove(call, out byte _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        call.Completion.ContinueWith(done =>
+        {
+            _inFlight.TryRemove(call, out byte _);
+            if (done.IsFaulted && done.Exception!.InnerException is HandlerFailedException failure) _hostErrors[context.LeaseToken] = failure.Error;
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         cancellationToken.Register(() =>
         {
             call.Stop();
@@ -155,6 +178,19 @@ internal sealed class WorkerHostCore : IDisposable
     private void OnAttemptEnded(AttemptEnd end)
     {
         Interlocked.Increment(ref _ended);
+        _hostErrors.TryRemove(end.Token, out TaskError? error);
+        if (_attempts.TryRemove(end.Token, out TaskContext? context))
+        {
+            AttemptFailureKind? kind = end.Outcome switch
+            {
+                AttemptOutcome.Retried => AttemptFailureKind.RetryScheduled,
+                AttemptOutcome.Failed => AttemptFailureKind.DeadLettered,
+                AttemptOutcome.LeaseLost => AttemptFailureKind.LeaseLost,
+                _ => null,
+            };
+            if (kind is { } k) _failures.Enqueue(new AttemptFailure(context, k, end.TimedOut, error));
+        }
+
         if (end.Outcome is AttemptOutcome.Succeeded or AttemptOutcome.Failed or AttemptOutcome.Cancelled) _finished.Enqueue(end.TaskId);
         _wake.Release();
     }
