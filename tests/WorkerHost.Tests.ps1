@@ -190,7 +190,6 @@ Start-PrismQWorker -Database $Db -Concurrency ([int]$Concurrency) -Handler {
         $run = Invoke-ScriptWithCtrlC -Script $script -Arguments @($db, "$Concurrency") -Ready {
             @(Get-ChildItem -Path "$marker-*" -ErrorAction SilentlyContinue).Count -eq $Concurrency
         }
-        $run.Output | Should -Match "PrismQ worker \S+ stopping: $Concurrency running task\(s\) go back to the queue"
         $run.Output | Should -Match "PrismQ worker \S+ stopped \(Cancelled\).* $Concurrency released"
         $run.Output | Should -Match '0 failed, 0 retried, 0 cancelled'
         $run.Output | Should -Not -Match 'not reached'

@@ -127,15 +127,16 @@ $_ = $PrismQTask
             {
                 if (host.TryTakeCall(TimeSpan.FromMilliseconds(250), out HandlerCall? call) && call is not null)
                 {
-                    // After Ctrl+C no handler starts: the engine's graceful stop gives the task back.
-                    if (UserStopped(host)) call.Stop();
+                    // After Ctrl+C no handler starts: the call ends as cancelled, and the engine, already stopping,
+                    // gives the task back uncounted.
+                    if (UserStopped(host)) StoppedByUser(call);
                     else RunHere(call, host);
                 }
 
                 if (UserStopped(host))
                 {
                     if (!stopShown && !run!.IsCompleted && host.InFlight > 0)
-                        WriteToHost($"PrismQ worker {host.WorkerId} stopping: {host.InFlight} running task(s) go back to the queue when the worker's grace period ends.");
+                        WriteToHost($"PrismQ worker {host.WorkerId} stopping: {host.InFlight} running task(s) go back to the queue.");
                     stopShown = true;
                 }
                 else
@@ -189,6 +190,17 @@ $_ = $PrismQTask
     }
 
     private bool UserStopped(WorkerHostCore host) => Stopping || host.IsStopping;
+
+    /// <summary>
+    /// Ends a call that Ctrl+C stopped (or kept from starting) as cancelled, after the worker's stop token: the engine,
+    /// already stopping, gives its task back without counting the attempt, at once rather than after its grace period.
+    /// </summary>
+    private void StoppedByUser(HandlerCall call)
+    {
+        _workerStop.Cancel();
+        call.Stop();
+        call.Cancel();
+    }
 
     /// <summary>One line that says what a run stopped by Ctrl+C did (the summary object cannot be output then).</summary>
     internal static string StoppedSummary(WorkerRunSummary s) => string.Format(System.Globalization.CultureInfo.InvariantCulture,
@@ -288,10 +300,11 @@ $_ = $PrismQTask
         }
         catch (PipelineStoppedException)
         {
-            // Stopped by the session (Ctrl+C) rather than by the attempt's token: the worker stops, and its graceful
-            // stop gives the task back. The call stays open until the engine cancels it.
+            // Stopped by the session (Ctrl+C) rather than by the attempt's token: the worker stops, and the call ends
+            // as cancelled, which the stopping engine takes as "give the task back uncounted".
             _workerStop.Cancel();
             host.StopHandlers();
+            StoppedByUser(call);
         }
         catch (Exception ex)
         {
@@ -340,7 +353,8 @@ $_ = $PrismQTask
                 Exception? error = done.IsFaulted ? done.Exception!.InnerException ?? done.Exception : null;
                 if (error is PipelineStoppedException && !call.IsCompleted && !call.CancellationToken.IsCancellationRequested && host.IsStopping)
                 {
-                    // Stopped at Ctrl+C: the call stays open until the engine's graceful stop cancels it and gives the task back.
+                    // Stopped at Ctrl+C: the worker's token is already cancelled (StopProcessing cancels it first).
+                    StoppedByUser(call);
                 }
                 else if (error is not null) call.Fail(HandlerFailure.FromException(error, origin));
                 else if (done.IsCanceled) call.Cancel();
