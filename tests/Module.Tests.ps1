@@ -133,6 +133,7 @@ Describe 'The quick start''s Task Scheduler worker script' {
             $transcript = Get-Content -Raw -Path $log.FullName
             $transcript | Should -Match ('Succeeded\s*:\s*' + (1 - $case.Exit))
             $transcript | Should -Match ('Failed\s*:\s*' + $case.Exit)
+            if ($case.Exit -eq 1) { $transcript | Should -Match 'WARNING: PrismQ task \d+ .*square.*failed' }
         }
     }
 }
