@@ -63,3 +63,43 @@ $again = Get-PrismQTask -Database $Database -Id $task.Id
         $seen.Errors[1].Message | Should -Be 'boom 2'
     }
 }
+
+Describe 'A result over the size limit' {
+    It 'fails the attempt at once with ResultTooLarge, naming the size and the limit, not as a lost lease' {
+        $db = New-TestDatabase
+        $task = Add-PrismQTask -Database $db -Type big -MaxAttempts 1
+        $summary = Start-PrismQWorker -Database $db -MaxTasks 1 -WarningAction SilentlyContinue -Handler @{
+            big = { 'x' * 1100000 }   # 1,100,002 bytes of JSON against the default 1 MiB (1,048,576 bytes)
+        }
+        $summary.Failed | Should -Be 1
+        $summary.LeasesLost | Should -Be 0
+        $now = Get-PrismQTask -Database $db -Id $task.Id
+        $now.Status | Should -Be 'Failed'
+        $now.ErrorType | Should -Be 'PrismQ.ResultTooLarge'
+        $now.Error | Should -Match '1,?100,?002'
+        $now.Error | Should -Match '1,?048,?576'
+    }
+}
+
+Describe 'A killed worker' {
+    It 'shows Dead in Get-PrismQWorker as soon as its process is gone' {
+        $db = New-TestDatabase
+        $task = Add-PrismQTask -Database $db -Type hold
+        $child = Start-ChildPowerShell "Import-Module '$($script:Manifest)'; Start-PrismQWorker -Database '$db' -WorkerId victim-ps -LeaseDuration 600 -Handler { while (`$true) { Start-Sleep -Milliseconds 50 } } | Out-Null"
+        try {
+            $deadline = [DateTime]::UtcNow.AddMinutes(2)
+            while ((Get-PrismQTask -Database $db -Id $task.Id).Status -ne 'Running') {
+                if ([DateTime]::UtcNow -gt $deadline -or $child.HasExited) { throw 'the child worker never started the task' }
+                Start-Sleep -Milliseconds 100
+            }
+            (Get-PrismQWorker -Database $db | Where-Object Id -eq 'victim-ps').State | Should -Be 'Alive'
+        }
+        finally {
+            $child.Kill()
+            $child.WaitForExit()
+        }
+        $worker = Get-PrismQWorker -Database $db | Where-Object Id -eq 'victim-ps'
+        $worker | Should -Not -BeNullOrEmpty
+        $worker.State | Should -Be 'Dead'
+    }
+}
