@@ -67,7 +67,7 @@ function Get-PesterModulePath {
 function Get-TrxCount([string] $Folder) {
     $passed = 0; $failed = 0
     foreach ($file in Get-ChildItem -Path $Folder -Filter '*.trx' -Recurse) {
-        $counters = ([xml](Get-Content -Raw -Path $file.FullName)).TestRun.ResultSummary.Counters
+        $counters = ([xml](Get-Content -Raw -LiteralPath $file.FullName)).TestRun.ResultSummary.Counters
         $passed += [int]$counters.passed
         $failed += [int]$counters.failed + [int]$counters.error + [int]$counters.timeout + [int]$counters.aborted
     }
