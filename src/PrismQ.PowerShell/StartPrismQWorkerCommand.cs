@@ -409,21 +409,7 @@ $_ = $PrismQTask
     {
         while (host.TryTakeFailure(out AttemptFailure? failure) && failure is not null)
         {
-            TaskRecord? stored = null;
-            if (failure.Kind != AttemptFailureKind.LeaseLost && (failure.Error is null || failure.Kind == AttemptFailureKind.RetryScheduled))
-            {
-                try
-                {
-                    IReadOnlyList<TaskRecord> found = TaskLookup.InOrder(Store, new[] { failure.Context.TaskId }, CancellationToken.None);
-                    if (found.Count == 1) stored = found[0];
-                }
-                catch (PrismQException)
-                {
-                    // The warning goes out without the retry time.
-                }
-            }
-
-            string text = failure.Describe(stored);
+            string text = failure.Describe();
             if (toHost) WriteToHost("WARNING: " + text);
             else WriteWarning(text);
         }

@@ -60,10 +60,12 @@ public sealed class WorkerHostCoreTests
         Assert.Equal(error.Detail, stored.LastError.Detail);
         Assert.True(host.TryTakeFailure(out AttemptFailure? failure));
         Assert.Equal(AttemptFailureKind.RetryScheduled, failure!.Kind);
-        string line = failure.Describe(stored);
+        string line = failure.Describe();
         Assert.Contains($"PrismQ task {stored.Id} (type 'bad', queue 'default') attempt 1 of 2 failed: ", line);
         Assert.Contains("CommandNotFoundException: The term 'Get-Tripl' is not recognized.", line);
         Assert.Contains("Retry scheduled at ", line);
+        // The retry time comes from the engine's failure, and is the one the store keeps.
+        Assert.Contains(stored.NotBefore.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture), line);
         Assert.False(host.TryTakeFailure(out _));
     }
 

@@ -1,3 +1,5 @@
+using System;
+
 namespace PrismQ.Workers;
 
 /// <summary>How an attempt ended, as the worker recorded it.</summary>
@@ -14,20 +16,29 @@ internal enum AttemptOutcome
 /// <summary>One ended attempt, for <see cref="WorkerOptions.AttemptEnded"/>.</summary>
 internal readonly struct AttemptEnd
 {
-    public AttemptEnd(long taskId, LeaseToken token, int attempt, AttemptOutcome outcome, bool timedOut, bool abandoned)
+    public AttemptEnd(TaskRecord task, LeaseToken token, AttemptOutcome outcome, bool timedOut, bool abandoned, TaskError? error, DateTimeOffset? retryAt)
     {
-        TaskId = taskId;
+        Task = task;
         Token = token;
-        Attempt = attempt;
         Outcome = outcome;
         TimedOut = timedOut;
         Abandoned = abandoned;
+        Error = error;
+        RetryAt = retryAt;
     }
 
-    public long TaskId { get; }
+    /// <summary>The task as it was claimed for this attempt.</summary>
+    public TaskRecord Task { get; }
+    public long TaskId => Task.Id;
     public LeaseToken Token { get; }
-    public int Attempt { get; }
+    public int Attempt => Task.Attempts;
     public AttemptOutcome Outcome { get; }
     public bool TimedOut { get; }
     public bool Abandoned { get; }
+
+    /// <summary>The error the attempt was failed with; null unless the worker failed it.</summary>
+    public TaskError? Error { get; }
+
+    /// <summary>When the retry of a <see cref="AttemptOutcome.Retried"/> attempt may start; null otherwise.</summary>
+    public DateTimeOffset? RetryAt { get; }
 }

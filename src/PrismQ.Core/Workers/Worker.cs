@@ -397,7 +397,7 @@ public sealed class Worker
         };
         if (outcome == AttemptOutcome.Retried && failed.RetryAt is { } at)
             _tracer.Emit(TraceEventKind.RetryScheduled, attempt.Id, attempt.Attempt, _traceSlot, (long)Math.Max(0, (at - _clock.GetUtcNow()).TotalMilliseconds));
-        EndAttempt(attempt, outcome, timedOut, abandoned, _tracer.IsEnabled ? ErrorText(error) : null);
+        EndAttempt(attempt, outcome, timedOut, abandoned, error, outcome == AttemptOutcome.Retried ? failed.RetryAt : null);
     }
 
     /// <summary>The detail-lane text of a failed attempt: the error's type and message, then its detail (a stack trace).</summary>
@@ -407,11 +407,13 @@ public sealed class Worker
     /// <param name="outcome">How it ended.</param>
     /// <param name="timedOut">It passed its task's timeout.</param>
     /// <param name="abandoned">Its handler ignored cancellation past the grace period.</param>
-    /// <param name="failureDetail">The error text of a failed attempt, carried by its Fail event in the detail lane.</param>
-    private void EndAttempt(RunningAttempt attempt, AttemptOutcome outcome, bool timedOut, bool abandoned, string? failureDetail = null)
+    /// <param name="error">The error a failed attempt was failed with: its text goes with the Fail event in the detail lane.</param>
+    /// <param name="retryAt">When a retried attempt's retry may start.</param>
+    private void EndAttempt(RunningAttempt attempt, AttemptOutcome outcome, bool timedOut, bool abandoned, TaskError? error = null, DateTimeOffset? retryAt = null)
     {
         if (!attempt.TryEnd()) return;
         long micros = (long)(_clock.GetElapsedTime(attempt.StartTimestamp).Ticks / 10);
+        string? failureDetail = error is not null && _tracer.IsEnabled ? ErrorText(error) : null;
         switch (outcome)
         {
             case AttemptOutcome.Succeeded:
@@ -447,7 +449,7 @@ public sealed class Worker
         _attempts.TryRemove(attempt.Token, out _);
         try
         {
-            _options.AttemptEnded?.Invoke(new AttemptEnd(attempt.Id, attempt.Token, attempt.Attempt, outcome, timedOut, abandoned));
+            _options.AttemptEnded?.Invoke(new AttemptEnd(attempt.Task, attempt.Token, outcome, timedOut, abandoned, error, retryAt));
         }
         catch (Exception)
         {

@@ -42,8 +42,6 @@ internal sealed class WorkerHostCore : IDisposable
     private readonly BlockingCollection<HandlerCall> _calls = new();
     private readonly ConcurrentDictionary<HandlerCall, byte> _inFlight = new();
     private readonly ConcurrentQueue<long> _finished = new();
-    private readonly ConcurrentDictionary<LeaseToken, TaskContext> _attempts = new();
-    private readonly ConcurrentDictionary<LeaseToken, TaskError> _hostErrors = new();
     private readonly ConcurrentQueue<AttemptFailure> _failures = new();
     private readonly HashSet<string>? _handledTypes;
     private readonly SemaphoreSlim _wake = new(0);
@@ -138,13 +136,11 @@ internal sealed class WorkerHostCore : IDisposable
 
     private Task<string?> Dispatch(TaskContext context, CancellationToken cancellationToken)
     {
-        _attempts[context.LeaseToken] = context;
         if (_handledTypes is not null && !_handledTypes.Contains(context.Type))
         {
             var noHandler = new PrismQException(PrismQErrorCode.NoHandler,
                 $"No handler for type '{context.Type}' on worker '{WorkerId}' (task {context.TaskId}, queue '{context.Queue}'); the handler table has {string.Join(", ", _handledTypes)} (case is ignored).",
                 "Type", context.Type);
-            _hostErrors[context.LeaseToken] = new TaskError(noHandler.Message, noHandler.ErrorId);
             var failed = new TaskCompletionSource<string?>();
             failed.SetException(noHandler);
             return failed.Task;
@@ -152,11 +148,7 @@ internal sealed class WorkerHostCore : IDisposable
 
         var call = new HandlerCall(context, cancellationToken);
         _inFlight[call] = 0;
-        call.Completion.ContinueWith(done =>
-        {
-            _inFlight.TryRemove(call, out byte _);
-            if (done.IsFaulted && done.Exception!.InnerException is HandlerFailedException failure) _hostErrors[context.LeaseToken] = failure.Error;
-        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        call.Completion.ContinueWith(_ => _inFlight.TryRemove(call, out byte _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         cancellationToken.Register(() =>
         {
             call.Stop();
@@ -178,18 +170,14 @@ internal sealed class WorkerHostCore : IDisposable
     private void OnAttemptEnded(AttemptEnd end)
     {
         Interlocked.Increment(ref _ended);
-        _hostErrors.TryRemove(end.Token, out TaskError? error);
-        if (_attempts.TryRemove(end.Token, out TaskContext? context))
+        AttemptFailureKind? kind = end.Outcome switch
         {
-            AttemptFailureKind? kind = end.Outcome switch
-            {
-                AttemptOutcome.Retried => AttemptFailureKind.RetryScheduled,
-                AttemptOutcome.Failed => AttemptFailureKind.DeadLettered,
-                AttemptOutcome.LeaseLost => AttemptFailureKind.LeaseLost,
-                _ => null,
-            };
-            if (kind is { } k) _failures.Enqueue(new AttemptFailure(context, k, end.TimedOut, error));
-        }
+            AttemptOutcome.Retried => AttemptFailureKind.RetryScheduled,
+            AttemptOutcome.Failed => AttemptFailureKind.DeadLettered,
+            AttemptOutcome.LeaseLost => AttemptFailureKind.LeaseLost,
+            _ => null,
+        };
+        if (kind is { } k) _failures.Enqueue(new AttemptFailure(end.Task, k, end.TimedOut, end.Error, end.RetryAt));
 
         if (end.Outcome is AttemptOutcome.Succeeded or AttemptOutcome.Failed or AttemptOutcome.Cancelled) _finished.Enqueue(end.TaskId);
         _wake.Release();
