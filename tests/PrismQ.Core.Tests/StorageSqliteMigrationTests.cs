@@ -16,14 +16,14 @@ public sealed class StorageSqliteMigrationTests : IDisposable
 
     public void Dispose() => _folder.Dispose();
 
-    private static List<string> Column(string db, string sql)
+    private static List<string> Column(string db, string sql, int column = 0)
     {
         using SqliteConnection c = RawDb.Open(db);
         using SqliteCommand cmd = c.CreateCommand();
         cmd.CommandText = sql;
         var values = new List<string>();
         using SqliteDataReader r = cmd.ExecuteReader();
-        while (r.Read()) values.Add(Convert.ToString(r.GetValue(0), System.Globalization.CultureInfo.InvariantCulture)!);
+        while (r.Read()) values.Add(Convert.ToString(r.GetValue(column), System.Globalization.CultureInfo.InvariantCulture)!);
         return values;
     }
 
@@ -67,7 +67,7 @@ public sealed class StorageSqliteMigrationTests : IDisposable
                  "INSERT INTO workers (id, host, process_id, queues, started_at, last_heartbeat_at, current_task_ids) VALUES ('w-old', 'h', 1, '[]', 0, 0, '[]');");
 
         using SqliteTaskStore store = SqliteTaskStore.Open(db);
-        Assert.Equal(3L, store.PragmaValue("user_version"));
+        Assert.Equal((long)SqliteSchema.CurrentVersion, store.PragmaValue("user_version"));
         TaskRecord bad = (await store.GetAsync(1))!;
         TaskAttemptError seeded = Assert.Single(bad.Errors);
         Assert.Equal(1, seeded.Attempt);
@@ -132,5 +132,55 @@ public sealed class StorageSqliteMigrationTests : IDisposable
             while (r.Read()) plan.Add(r.GetString(3));
         }
         Assert.Contains("ix_tasks_queue_status", string.Join(" | ", plan), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_version_3_database_loses_the_lease_expiry_index_and_still_rescues_expired_leases()
+    {
+        string db = _folder.File("v3.db");
+        RawDb.Exec(db, "PRAGMA journal_mode = WAL; " + SqliteSchema.Migrations[0] + SqliteSchema.Migrations[1] + SqliteSchema.Migrations[2] +
+                 $"PRAGMA application_id = {SqliteSchema.ApplicationId}; PRAGMA user_version = 3;");
+        // A task running under a lease that expired long ago, and one whose lease is current.
+        RawDb.Exec(db, "INSERT INTO queues (name) VALUES ('default');" +
+                 "INSERT INTO tasks (queue, type, payload, not_before, max_attempts, attempts, status, lease_owner, lease_token, lease_expires_at, started_at, created_at, updated_at) " +
+                 "VALUES ('default', 'lost', '{}', 0, 5, 1, 1, 'w-old', randomblob(16), 1, 1, 0, 1);" +
+                 "INSERT INTO tasks (queue, type, payload, not_before, max_attempts, attempts, status, lease_owner, lease_token, lease_expires_at, started_at, created_at, updated_at) " +
+                 "VALUES ('default', 'held', '{}', 0, 5, 1, 1, 'w-live', randomblob(16), 99999999999999, 1, 0, 1);");
+        Assert.Single(Column(db, "SELECT name FROM sqlite_master WHERE name = 'ix_tasks_running_lease'"));
+
+        using SqliteTaskStore store = SqliteTaskStore.Open(db);
+        Assert.Equal(4L, store.PragmaValue("user_version"));
+        Assert.Empty(Column(db, "SELECT name FROM sqlite_master WHERE name = 'ix_tasks_running_lease'"));
+        ReclaimResult reclaimed = await store.ReclaimExpiredAsync();
+        Assert.Equal(1, reclaimed.Requeued);
+        Assert.Equal(TaskStatus.Queued, (await store.GetAsync(1))!.Status);
+        Assert.Equal(TaskStatus.Running, (await store.GetAsync(2))!.Status);
+        Assert.Equal("PrismQ.LeaseExpired", Assert.Single((await store.GetAsync(1))!.Errors).Type);
+    }
+
+    [Theory]
+    [InlineData("AND lease_expires_at < 0")]
+    [InlineData("AND lease_owner = 'w'")]
+    public async Task Reading_the_leases_to_rescue_seeks_the_status_index_per_queue(string condition)
+    {
+        string db = _folder.File("leases-plan.db");
+        using (SqliteTaskStore store = SqliteTaskStore.Open(db))
+        {
+            await store.EnqueueManyAsync(Enumerable.Range(0, 500).Select(_ => new EnqueueRequest("t")));
+            await store.ClaimAsync(new ClaimRequest("w") { MaxCount = 10 });
+        }
+
+        List<string> plan = Column(db, "EXPLAIN QUERY PLAN " + SqliteTaskStore.LeaseColumnsSql + condition, column: 3);
+        Assert.Contains("SEARCH tasks USING INDEX ix_tasks_queue_status (queue=? AND status=?)", string.Join(" | ", plan), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Status_values_in_sql_are_the_enum_values()
+    {
+        Assert.Equal(SqliteStatus.Queued, ((int)TaskStatus.Queued).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(SqliteStatus.Running, ((int)TaskStatus.Running).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(SqliteStatus.Succeeded, ((int)TaskStatus.Succeeded).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(SqliteStatus.Failed, ((int)TaskStatus.Failed).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(SqliteStatus.Cancelled, ((int)TaskStatus.Cancelled).ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 }

@@ -5,19 +5,24 @@ using System.Threading.Tasks;
 
 namespace PrismQ.Tests;
 
-/// <summary>A store decorator that counts the worker's claim and completion calls.</summary>
+/// <summary>A store decorator that counts the worker's claims, transition writes and heartbeats.</summary>
 internal sealed class CountingStore : ITaskStore
 {
     private readonly ITaskStore _inner;
-    private int _claims, _firstClaimSize = -1, _singleCompletes, _completeManyCalls, _completedItems;
+    private int _claims, _firstClaimSize = -1, _transitionWrites, _transitionItems, _extendWrites;
 
     public CountingStore(ITaskStore inner) => _inner = inner;
 
     public int Claims => Volatile.Read(ref _claims);
     public int FirstClaimSize => Volatile.Read(ref _firstClaimSize);
-    public int SingleCompletes => Volatile.Read(ref _singleCompletes);
-    public int CompleteManyCalls => Volatile.Read(ref _completeManyCalls);
-    public int CompletedItems => Volatile.Read(ref _completedItems);
+    /// <summary>Calls of <see cref="ApplyTransitionsAsync"/> (each one transaction).</summary>
+    public int TransitionWrites => Volatile.Read(ref _transitionWrites);
+
+    /// <summary>Transitions written in all.</summary>
+    public int TransitionItems => Volatile.Read(ref _transitionItems);
+
+    /// <summary>Calls of <see cref="ExtendLeasesAsync"/> (one per heartbeat).</summary>
+    public int ExtendWrites => Volatile.Read(ref _extendWrites);
 
     public async Task<IReadOnlyList<TaskRecord>> ClaimAsync(ClaimRequest request, CancellationToken cancellationToken = default)
     {
@@ -30,18 +35,29 @@ internal sealed class CountingStore : ITaskStore
         return claimed;
     }
 
-    public Task<LeaseOutcome> CompleteAsync(long id, LeaseToken token, string? resultJson = null, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<TransitionResult>> ApplyTransitionsAsync(IReadOnlyList<LeaseTransition> transitions, CancellationToken cancellationToken = default)
     {
-        Interlocked.Increment(ref _singleCompletes);
-        return _inner.CompleteAsync(id, token, resultJson, cancellationToken);
+        Interlocked.Increment(ref _transitionWrites);
+        Interlocked.Add(ref _transitionItems, transitions.Count);
+        return _inner.ApplyTransitionsAsync(transitions, cancellationToken);
     }
 
-    public Task<IReadOnlyList<LeaseOutcome>> CompleteManyAsync(IReadOnlyList<TaskCompletion> completions, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<ExtendResult>> ExtendLeasesAsync(IReadOnlyList<TaskLease> leases, TimeSpan duration, CancellationToken cancellationToken = default)
     {
-        Interlocked.Increment(ref _completeManyCalls);
-        Interlocked.Add(ref _completedItems, completions.Count);
-        return _inner.CompleteManyAsync(completions, cancellationToken);
+        Interlocked.Increment(ref _extendWrites);
+        return _inner.ExtendLeasesAsync(leases, duration, cancellationToken);
     }
+
+    /// <summary>Called with the worker id before each read of a worker's leases (the first step of a takeover) is passed on.</summary>
+    public Action<string>? BeforeReclaimWorker { get; set; }
+
+    public Task<IReadOnlyList<HeldLease>> GetLeasesAsync(string? workerId = null, bool expiredOnly = false, CancellationToken cancellationToken = default)
+    {
+        if (workerId is not null) BeforeReclaimWorker?.Invoke(workerId);
+        return _inner.GetLeasesAsync(workerId, expiredOnly, cancellationToken);
+    }
+
+    public QueueOptions Options => _inner.Options;
 
     public Task<EnqueueResult> EnqueueAsync(EnqueueRequest request, CancellationToken cancellationToken = default) => _inner.EnqueueAsync(request, cancellationToken);
     public Task<IReadOnlyList<long>> EnqueueManyAsync(IEnumerable<EnqueueRequest> requests, int batchSize = 1000, CancellationToken cancellationToken = default) => _inner.EnqueueManyAsync(requests, batchSize, cancellationToken);
@@ -56,18 +72,7 @@ internal sealed class CountingStore : ITaskStore
     public Task PauseQueueAsync(string queue, CancellationToken cancellationToken = default) => _inner.PauseQueueAsync(queue, cancellationToken);
     public Task ResumeQueueAsync(string queue, CancellationToken cancellationToken = default) => _inner.ResumeQueueAsync(queue, cancellationToken);
     public Task<ExtendResult> ExtendLeaseAsync(long id, LeaseToken token, TimeSpan duration, CancellationToken cancellationToken = default) => _inner.ExtendLeaseAsync(id, token, duration, cancellationToken);
-    public Task<FailResult> FailAsync(long id, LeaseToken token, TaskError error, RetryPolicy? retryPolicy = null, CancellationToken cancellationToken = default) => _inner.FailAsync(id, token, error, retryPolicy, cancellationToken);
-    public Task<LeaseOutcome> ReleaseAsync(long id, LeaseToken token, CancellationToken cancellationToken = default) => _inner.ReleaseAsync(id, token, cancellationToken);
     public Task<LeaseOutcome> ReportProgressAsync(long id, LeaseToken token, int? percent, string? message, CancellationToken cancellationToken = default) => _inner.ReportProgressAsync(id, token, percent, message, cancellationToken);
-    public Task<ReclaimResult> ReclaimExpiredAsync(CancellationToken cancellationToken = default) => _inner.ReclaimExpiredAsync(cancellationToken);
-    /// <summary>Called with the worker id before each <see cref="ReclaimWorkerAsync"/> is passed on.</summary>
-    public Action<string>? BeforeReclaimWorker { get; set; }
-
-    public Task<ReclaimResult> ReclaimWorkerAsync(string workerId, CancellationToken cancellationToken = default)
-    {
-        BeforeReclaimWorker?.Invoke(workerId);
-        return _inner.ReclaimWorkerAsync(workerId, cancellationToken);
-    }
     public Task RegisterWorkerAsync(WorkerRecord worker, CancellationToken cancellationToken = default) => _inner.RegisterWorkerAsync(worker, cancellationToken);
     public Task HeartbeatWorkerAsync(string workerId, IReadOnlyCollection<long> currentTaskIds, CancellationToken cancellationToken = default) => _inner.HeartbeatWorkerAsync(workerId, currentTaskIds, cancellationToken);
     public Task UnregisterWorkerAsync(string workerId, CancellationToken cancellationToken = default) => _inner.UnregisterWorkerAsync(workerId, cancellationToken);

@@ -186,13 +186,11 @@ internal sealed class FakeTaskStore : ITaskStore
 
     public Task<IReadOnlyList<TaskRecord>> ClaimAsync(ClaimRequest request, CancellationToken cancellationToken = default) => throw new NotSupportedException();
     public Task<ExtendResult> ExtendLeaseAsync(long id, LeaseToken token, TimeSpan duration, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-    public Task<LeaseOutcome> CompleteAsync(long id, LeaseToken token, string? resultJson = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-    public Task<IReadOnlyList<LeaseOutcome>> CompleteManyAsync(IReadOnlyList<TaskCompletion> completions, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-    public Task<FailResult> FailAsync(long id, LeaseToken token, TaskError error, RetryPolicy? retryPolicy = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-    public Task<LeaseOutcome> ReleaseAsync(long id, LeaseToken token, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+    public Task<IReadOnlyList<ExtendResult>> ExtendLeasesAsync(IReadOnlyList<TaskLease> leases, TimeSpan duration, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+    public Task<IReadOnlyList<TransitionResult>> ApplyTransitionsAsync(IReadOnlyList<LeaseTransition> transitions, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+    public Task<IReadOnlyList<HeldLease>> GetLeasesAsync(string? workerId = null, bool expiredOnly = false, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+    public QueueOptions Options { get; } = new();
     public Task<LeaseOutcome> ReportProgressAsync(long id, LeaseToken token, int? percent, string? message, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-    public Task<ReclaimResult> ReclaimExpiredAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
-    public Task<ReclaimResult> ReclaimWorkerAsync(string workerId, CancellationToken cancellationToken = default) => throw new NotSupportedException();
     public Task RegisterWorkerAsync(WorkerRecord worker, CancellationToken cancellationToken = default) => throw new NotSupportedException();
     public Task HeartbeatWorkerAsync(string workerId, IReadOnlyCollection<long> currentTaskIds, CancellationToken cancellationToken = default) => throw new NotSupportedException();
     public Task UnregisterWorkerAsync(string workerId, CancellationToken cancellationToken = default) => throw new NotSupportedException();

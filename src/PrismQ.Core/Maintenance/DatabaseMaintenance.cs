@@ -132,13 +132,13 @@ public sealed class DatabaseMaintenance : IDisposable
         if (finishedBefore is { } cut)
         {
             deleted += DeleteInChunks(
-                "DELETE FROM tasks WHERE id IN (SELECT id FROM tasks WHERE status IN (2, 3, 4) AND finished_at < $cut LIMIT " + PruneChunk + ")",
+                "DELETE FROM tasks WHERE id IN (SELECT id FROM tasks WHERE status IN (" + SqliteStatus.Final + ") AND finished_at < $cut LIMIT " + PruneChunk + ")",
                 ("$cut", cut.ToUnixTimeMilliseconds()));
         }
         if (keepNewest is { } keep)
         {
             using SqliteCommand find = _connection.CreateCommand();
-            find.CommandText = "SELECT finished_at, id FROM tasks WHERE status IN (2, 3, 4) AND finished_at IS NOT NULL ORDER BY finished_at DESC, id DESC LIMIT 1 OFFSET $keep";
+            find.CommandText = "SELECT finished_at, id FROM tasks WHERE status IN (" + SqliteStatus.Final + ") AND finished_at IS NOT NULL ORDER BY finished_at DESC, id DESC LIMIT 1 OFFSET $keep";
             find.Parameters.AddWithValue("$keep", keep);
             long? at = null, id = null;
             using (SqliteDataReader reader = find.ExecuteReader())
@@ -152,7 +152,7 @@ public sealed class DatabaseMaintenance : IDisposable
             if (at is not null)
             {
                 deleted += DeleteInChunks(
-                    "DELETE FROM tasks WHERE id IN (SELECT id FROM tasks WHERE status IN (2, 3, 4) AND finished_at IS NOT NULL AND (finished_at < $at OR (finished_at = $at AND id <= $id)) LIMIT " + PruneChunk + ")",
+                    "DELETE FROM tasks WHERE id IN (SELECT id FROM tasks WHERE status IN (" + SqliteStatus.Final + ") AND finished_at IS NOT NULL AND (finished_at < $at OR (finished_at = $at AND id <= $id)) LIMIT " + PruneChunk + ")",
                     ("$at", at.Value), ("$id", id!.Value));
             }
         }

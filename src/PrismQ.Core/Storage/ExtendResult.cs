@@ -19,6 +19,6 @@ public sealed class ExtendResult
     /// <summary>The new expiry, when applied.</summary>
     public DateTimeOffset? ExpiresAt { get; }
 
-    /// <summary>True when a user asked to cancel the task: the handler should stop, and the worker then calls <see cref="ITaskStore.FailAsync"/> or <see cref="ITaskStore.CompleteAsync"/>.</summary>
+    /// <summary>True when a user asked to cancel the task: the handler should stop, and the worker then calls <see cref="LeaseOperations.FailAsync"/> or <see cref="LeaseOperations.CompleteAsync"/>.</summary>
     public bool CancelRequested { get; }
 }

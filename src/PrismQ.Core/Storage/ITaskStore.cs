@@ -69,39 +69,34 @@ public interface ITaskStore : IDisposable
     /// <summary>Extends a lease by <paramref name="duration"/> from now, and reports whether a cancel was requested.</summary>
     Task<ExtendResult> ExtendLeaseAsync(long id, LeaseToken token, TimeSpan duration, CancellationToken cancellationToken = default);
 
-    /// <summary>Marks a running task <see cref="TaskStatus.Succeeded"/> with an optional JSON result.</summary>
-    Task<LeaseOutcome> CompleteAsync(long id, LeaseToken token, string? resultJson = null, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Extends several leases by <paramref name="duration"/> from now in one transaction; each item gets its own result
+    /// (in order), and a lost lease does not stop the others.
+    /// </summary>
+    Task<IReadOnlyList<ExtendResult>> ExtendLeasesAsync(IReadOnlyList<TaskLease> leases, TimeSpan duration, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Completes several leases in one transaction. Each item gets its own outcome (in order); a lost lease does
-    /// not stop the others.
+    /// Writes transitions of leased tasks, as the engine decided them, in one transaction. Each is written only while
+    /// its task is <see cref="TaskStatus.Running"/> under the transition's token (else its result is
+    /// <see cref="LeaseOutcome.LeaseLost"/> and nothing changes), and a lost lease does not stop the others. A
+    /// transition with <see cref="LeaseTransition.CancelWins"/> makes a task whose cancel was requested
+    /// <see cref="TaskStatus.Cancelled"/> instead. Each error is added to its task's history. Invalid items (a result over
+    /// the size limit) throw <see cref="PrismQException"/> before anything is written. The store decides nothing else:
+    /// see <see cref="LeaseOperations"/> for the single-task forms and the engine's rules.
     /// </summary>
-    Task<IReadOnlyList<LeaseOutcome>> CompleteManyAsync(IReadOnlyList<TaskCompletion> completions, CancellationToken cancellationToken = default);
-
-    /// <summary>
-    /// Fails the current attempt: the task is queued again after the retry policy's backoff, or becomes
-    /// <see cref="TaskStatus.Failed"/> when its attempts are used up, or <see cref="TaskStatus.Cancelled"/> when a
-    /// cancel had been requested.
-    /// </summary>
-    Task<FailResult> FailAsync(long id, LeaseToken token, TaskError error, RetryPolicy? retryPolicy = null, CancellationToken cancellationToken = default);
-
-    /// <summary>Gives a running task back without counting the attempt (for a graceful stop). A cancel-requested task becomes cancelled.</summary>
-    Task<LeaseOutcome> ReleaseAsync(long id, LeaseToken token, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<TransitionResult>> ApplyTransitionsAsync(IReadOnlyList<LeaseTransition> transitions, CancellationToken cancellationToken = default);
 
     /// <summary>Stores progress (percent 0-100 and/or a message) for a running task under its current lease.</summary>
     Task<LeaseOutcome> ReportProgressAsync(long id, LeaseToken token, int? percent, string? message, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Takes back every running task whose lease has expired: it is claimable again with the lost attempt counted,
-    /// or <see cref="TaskStatus.Failed"/> when it has no attempts left.
+    /// The leases held now (at most 1,000 per call): those of <paramref name="workerId"/> when given, else only the
+    /// expired ones when <paramref name="expiredOnly"/>, else all. For rescues: see <see cref="LeaseOperations.ReclaimExpiredAsync"/>.
     /// </summary>
-    Task<ReclaimResult> ReclaimExpiredAsync(CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<HeldLease>> GetLeasesAsync(string? workerId = null, bool expiredOnly = false, CancellationToken cancellationToken = default);
 
-    /// <summary>
-    /// Takes back every running task leased to <paramref name="workerId"/>, whatever its expiry, as
-    /// <see cref="ReclaimExpiredAsync"/> does. For a worker known to be dead.
-    /// </summary>
-    Task<ReclaimResult> ReclaimWorkerAsync(string workerId, CancellationToken cancellationToken = default);
+    /// <summary>The options the store was opened with (the retry policy and random source of its queues).</summary>
+    QueueOptions Options { get; }
 
     /// <summary>Records a worker (or refreshes it when the id is already registered).</summary>
     Task RegisterWorkerAsync(WorkerRecord worker, CancellationToken cancellationToken = default);

@@ -1,6 +1,6 @@
 namespace PrismQ;
 
-/// <summary>One item of <see cref="ITaskStore.CompleteManyAsync"/>.</summary>
+/// <summary>One item of <see cref="LeaseOperations.CompleteManyAsync"/>.</summary>
 public readonly struct TaskCompletion
 {
     /// <summary>Creates a completion.</summary>

@@ -9,7 +9,7 @@ namespace PrismQ.Workers;
 
 /// <summary>
 /// Finds registered workers on this host whose process is gone and takes their tasks back at once
-/// (<see cref="ITaskStore.ReclaimWorkerAsync"/>), then removes their registration. A worker is judged dead when its
+/// (<see cref="LeaseOperations.ReclaimWorkerAsync"/>), then removes their registration. A worker is judged dead when its
 /// liveness lock file exists and can be locked (the OS freed it when the process died), or, when it has no lock
 /// file, when no process has its id. Either way the sweeper holds that worker's lock while it reclaims, so a worker
 /// restarted with the same id waits and never loses its new leases to the reclaim.

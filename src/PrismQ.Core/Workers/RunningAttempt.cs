@@ -14,7 +14,22 @@ internal enum CancelReason
     LeaseLost = 4,
 }
 
-/// <summary>One claimed attempt inside a worker: its task, lease, cancellation and progress.</summary>
+/// <summary>Where a held attempt is in its life inside a worker. Only the producer changes it.</summary>
+internal enum AttemptPhase
+{
+    /// <summary>Claimed ahead of a free slot: leased and heartbeated, its handler not started.</summary>
+    Prefetched,
+    /// <summary>Its handler runs on an executor.</summary>
+    Running,
+    /// <summary>Its transition is decided and waits in the completer (or is being written).</summary>
+    Completing,
+}
+
+/// <summary>
+/// One claimed attempt inside a worker: its task, lease, cancellation and progress, and what its executor and the
+/// completer report back about it. The producer owns the set of attempts; the executor writes the handler's outcome
+/// fields before it reports, and the completer writes <see cref="Written"/> before it reports.
+/// </summary>
 internal sealed class RunningAttempt : IDisposable
 {
     private readonly CancellationTokenSource _cancellation = new();
@@ -32,11 +47,38 @@ internal sealed class RunningAttempt : IDisposable
         StartTimestamp = startTimestamp;
     }
 
+    /// <summary>Where the attempt is (the producer's view).</summary>
+    public AttemptPhase Phase { get; set; }
+
+    /// <summary>The handler's result (JSON text), set by the executor.</summary>
+    public string? Result { get; set; }
+
+    /// <summary>The handler's error, set by the executor; null when it returned.</summary>
+    public Exception? Error { get; set; }
+
+    /// <summary>The handler ignored cancellation past the grace period (set by the executor).</summary>
+    public bool Abandoned { get; set; }
+
+    /// <summary>The attempt passed its task's timeout (set by the producer when it decides).</summary>
+    public bool TimedOut { get; set; }
+
+    /// <summary>The error the producer failed the attempt with, for its trace and observers.</summary>
+    public TaskError? FailedWith { get; set; }
+
+    /// <summary>The transition the producer decided, handed to the completer.</summary>
+    public LeaseTransition? Transition { get; set; }
+
+    /// <summary>What the completer wrote (set before it reports back).</summary>
+    public TransitionResult Written { get; set; }
+
+    /// <summary>The duration of the handler call, in timestamp ticks of the worker's clock.</summary>
+    public long HandlerTicks { get; set; }
+
     public TaskRecord Task { get; }
     public LeaseToken Token { get; }
     public long Id => Task.Id;
     public int Attempt => Task.Attempts;
-    public long StartTimestamp { get; }
+    public long StartTimestamp { get; set; }
     public ProgressThrottle? Progress { get; set; }
     public CancellationToken CancellationToken => _cancellation.Token;
     public CancelReason Reason => (CancelReason)Volatile.Read(ref _reason);

@@ -32,6 +32,23 @@ public sealed class WorkerOptions
     /// </summary>
     public int Concurrency { get; init; } = 1;
 
+    /// <summary>
+    /// How many tasks a worker may claim ahead of its free slots, so that claims are batches at any concurrency
+    /// (see docs/architecture.md, "The worker's roles"). Prefetched tasks are leased and heartbeated like running ones
+    /// and given back uncounted at a stop. The worker holds only as many as its handlers are expected to start within
+    /// 50 ms at their recent speed, so slow tasks are never hoarded: with handlers of a second or more it prefetches
+    /// none. Default 64; 0 turns prefetch off (claims are then as large as the free slots); at most 1,000.
+    /// </summary>
+    public int Prefetch { get; init; } = 64;
+
+    /// <summary>
+    /// The group commit window: an ended attempt's outcome waits up to this long (wall-clock time) for other attempts'
+    /// outcomes, so that they are written in one transaction. Only while other attempts are held; an attempt that ends
+    /// alone is written at once. Until the commit the attempt's lease is still held: a crash in the window re-runs it
+    /// (at-least-once). Default 2 ms; 0 (write as soon as the writer is free) to 1 s.
+    /// </summary>
+    public TimeSpan CompletionWindow { get; init; } = TimeSpan.FromMilliseconds(2);
+
     /// <summary>The lease of each claim. Null: <c>PRISMQ_QUEUE_LEASE_DURATION</c> (seconds), else 30 s. 1 s to 24 h.</summary>
     public TimeSpan? LeaseDuration { get; init; }
 
@@ -107,6 +124,9 @@ public sealed class WorkerOptions
     /// </summary>
     public bool ManageWal { get; init; } = true;
 
+    /// <summary>The handler invoker of a host (the PowerShell module); null: <see cref="Handlers"/> and <see cref="FallbackHandler"/>.</summary>
+    internal IHandlerInvoker? Invoker { get; init; }
+
     /// <summary>Where the worker sends trace events. Default: the store's tracer (off unless tracing is on).</summary>
     internal Tracing.ITraceEmitter Tracer { get; init; } = Tracing.NullTraceEmitter.Instance;
 
@@ -139,6 +159,8 @@ public sealed class WorkerOptions
         TimeSpan lease = ResolveLeaseDuration();
         if (lease < TimeSpan.FromSeconds(1) || lease > TimeSpan.FromHours(24)) throw Invalid(nameof(LeaseDuration), lease, "must be between 1 second and 24 hours", PrismQErrorCode.InvalidOption);
         if (double.IsNaN(HeartbeatFraction) || HeartbeatFraction < 0.01 || HeartbeatFraction > 0.5) throw Invalid(nameof(HeartbeatFraction), HeartbeatFraction, "must be between 0.01 and 0.5", PrismQErrorCode.InvalidOption);
+        if (Prefetch < 0 || Prefetch > TaskLimits.MaxClaimCount) throw Invalid(nameof(Prefetch), Prefetch, $"must be between 0 and {TaskLimits.MaxClaimCount}", PrismQErrorCode.InvalidOption);
+        CheckSpan(nameof(CompletionWindow), CompletionWindow, TimeSpan.Zero, TimeSpan.FromSeconds(1), exclusiveMin: false);
         if (MaxTasks is { } maxTasks && maxTasks < 1) throw Invalid(nameof(MaxTasks), maxTasks, "must be at least 1", PrismQErrorCode.InvalidOption);
         CheckSpan(nameof(IdleTimeout), IdleTimeout, TimeSpan.Zero, TimeSpan.FromDays(3650), exclusiveMin: true);
         CheckSpan(nameof(MaxRunTime), MaxRunTime, TimeSpan.Zero, TimeSpan.FromDays(3650), exclusiveMin: true);
@@ -157,7 +179,7 @@ public sealed class WorkerOptions
             WorkerIdentity.CheckName(pair.Key, "WorkerOptions." + nameof(Handlers), PrismQErrorCode.InvalidTaskType);
             if (pair.Value is null) throw Invalid(nameof(Handlers), pair.Key, "has a null handler", PrismQErrorCode.InvalidOption);
         }
-        if (Handlers.Count == 0 && FallbackHandler is null) throw Invalid(nameof(Handlers), "(none)", "must register at least one handler (or a FallbackHandler)", PrismQErrorCode.InvalidOption);
+        if (Handlers.Count == 0 && FallbackHandler is null && Invoker is null) throw Invalid(nameof(Handlers), "(none)", "must register at least one handler (or a FallbackHandler)", PrismQErrorCode.InvalidOption);
         if (LivenessDirectory is not null && LivenessDirectory.Trim().Length == 0) throw Invalid(nameof(LivenessDirectory), LivenessDirectory, "must not be empty or white space", PrismQErrorCode.InvalidOption);
     }
 

@@ -35,7 +35,7 @@ internal sealed class WorkerSettings
 /// <see cref="AttemptFailure"/>s. The engine owns every lease: at Ctrl+C the host only cancels the worker's token and
 /// stops the running handlers (<see cref="StopHandlers"/>); the engine's graceful stop then gives their tasks back.
 /// </summary>
-internal sealed class WorkerHostCore : IDisposable
+internal sealed class WorkerHostCore : IHandlerInvoker, IDisposable
 {
     private readonly Worker _worker;
     private readonly Func<HandlerCall, Task>? _offThreadInvoker;
@@ -63,13 +63,12 @@ internal sealed class WorkerHostCore : IDisposable
             LeaseDuration = settings.LeaseDuration,
             WorkerId = settings.WorkerId,
             GracePeriod = settings.GracePeriod ?? new WorkerOptions().GracePeriod,
-            // Every type reaches Dispatch, which matches handler types ignoring case (the engine's table is ordinal).
-            FallbackHandler = Dispatch,
+            // The engine calls every handler through this host (InvokeAsync), which matches handler types ignoring case.
+            Invoker = this,
             AttemptEnded = OnAttemptEnded,
         };
-        // Registered too, so the engine validates each type name.
         if (settings.HandledTypes is not null)
-            foreach (string type in settings.HandledTypes) options.Handlers[type] = Dispatch;
+            foreach (string type in settings.HandledTypes) WorkerIdentity.CheckName(type, "WorkerOptions.Handlers", PrismQErrorCode.InvalidTaskType);
 
         _worker = new Worker(store, options);
     }
@@ -134,7 +133,8 @@ internal sealed class WorkerHostCore : IDisposable
         _wake.Dispose();
     }
 
-    private Task<string?> Dispatch(TaskContext context, CancellationToken cancellationToken)
+    /// <summary>The engine's call of a handler: queued for the pipeline thread, or given to the off-thread invoker.</summary>
+    public Task<string?> InvokeAsync(TaskContext context, CancellationToken cancellationToken)
     {
         if (_handledTypes is not null && !_handledTypes.Contains(context.Type))
         {

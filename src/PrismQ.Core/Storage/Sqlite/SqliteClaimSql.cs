@@ -1,14 +1,14 @@
 namespace PrismQ.Storage.Sqlite;
 
 /// <summary>
-/// The SQL of a claim. Every statement walks one of the partial indexes on ready tasks (<c>WHERE status = 0</c>) in
+/// The SQL of a claim. Every statement walks one of the partial indexes on ready tasks (<c>WHERE status = 0</c>, queued) in
 /// the strategy's order and stops after <c>$n</c> rows: none sorts the backlog (a test checks the query plans).
 /// </summary>
 internal static class SqliteClaimSql
 {
     /// <summary>A new attempt starts clean: no progress, result or last error of an earlier attempt (the error history keeps those).</summary>
     public const string SetRunning =
-        "UPDATE tasks SET status = 1, attempts = attempts + 1, lease_owner = $owner, lease_token = randomblob(16), " +
+        "UPDATE tasks SET status = " + SqliteStatus.Running + ", attempts = attempts + 1, lease_owner = $owner, lease_token = randomblob(16), " +
         "lease_expires_at = $expires, started_at = $now, updated_at = $now, progress_percent = NULL, progress_message = NULL, " +
         "result = NULL, error_message = NULL, error_type = NULL, error_detail = NULL ";
 
@@ -34,29 +34,29 @@ internal static class SqliteClaimSql
 
     /// <summary>The ready tasks of one queue in strategy order (the subquery of a single-queue claim, and a merge's candidates).</summary>
     public static string ReadySelect(SchedulingStrategy strategy, string columns) =>
-        $"SELECT {columns} FROM tasks INDEXED BY {Index(strategy)} WHERE queue = $queue AND status = 0 AND not_before <= $now ORDER BY {IndexOrder(strategy)} LIMIT $n";
+        $"SELECT {columns} FROM tasks INDEXED BY {Index(strategy)} WHERE queue = $queue AND status = {SqliteStatus.Queued} AND not_before <= $now ORDER BY {IndexOrder(strategy)} LIMIT $n";
 
     /// <summary>One queue: one statement.</summary>
     public static string SingleQueue(SchedulingStrategy strategy) =>
         SetRunning +
-        $"WHERE id IN (SELECT id FROM tasks INDEXED BY {Index(strategy)} WHERE queue = $queue AND status = 0 AND not_before <= $now " +
+        $"WHERE id IN (SELECT id FROM tasks INDEXED BY {Index(strategy)} WHERE queue = $queue AND status = {SqliteStatus.Queued} AND not_before <= $now " +
         "AND NOT EXISTS (SELECT 1 FROM queues WHERE name = $queue AND paused = 1) " +
         $"ORDER BY {IndexOrder(strategy)} LIMIT $n) RETURNING {TaskRows.Columns}";
 
     /// <summary>Several queues: the chosen ids.</summary>
-    public const string ByIds = SetRunning + "WHERE id IN (SELECT value FROM json_each($ids)) AND status = 0 RETURNING " + TaskRows.Columns;
+    public const string ByIds = SetRunning + "WHERE id IN (SELECT value FROM json_each($ids)) AND status = " + SqliteStatus.Queued + " RETURNING " + TaskRows.Columns;
 
     /// <summary>Aging: the next lower priority level that has queued tasks (one index seek).</summary>
     public const string NextLevel =
-        "SELECT priority FROM tasks INDEXED BY ix_tasks_ready_priority WHERE queue = $queue AND status = 0 AND priority < $below ORDER BY priority DESC LIMIT 1";
+        "SELECT priority FROM tasks INDEXED BY ix_tasks_ready_priority WHERE queue = $queue AND status = " + SqliteStatus.Queued + " AND priority < $below ORDER BY priority DESC LIMIT 1";
 
     /// <summary>Aging: the oldest ready tasks of one level.</summary>
     public const string LevelHeads =
-        "SELECT id, priority, not_before, wr_key FROM tasks INDEXED BY ix_tasks_ready_priority WHERE queue = $queue AND status = 0 AND priority = $priority AND not_before <= $now " +
+        "SELECT id, priority, not_before, wr_key FROM tasks INDEXED BY ix_tasks_ready_priority WHERE queue = $queue AND status = " + SqliteStatus.Queued + " AND priority = $priority AND not_before <= $now " +
         "ORDER BY not_before, id LIMIT $n";
 
     /// <summary>Aging: the oldest queued task of the queue, for the bound on what aging can add.</summary>
-    public const string OldestQueued = "SELECT not_before FROM tasks INDEXED BY ix_tasks_ready_fifo WHERE queue = $queue AND status = 0 ORDER BY not_before LIMIT 1";
+    public const string OldestQueued = "SELECT not_before FROM tasks INDEXED BY ix_tasks_ready_fifo WHERE queue = $queue AND status = " + SqliteStatus.Queued + " ORDER BY not_before LIMIT 1";
 
     public const string CandidateColumns = "id, priority, not_before, wr_key";
 }

@@ -17,7 +17,7 @@ public sealed partial class SqliteTaskStore
     /// result or last error (the error history in <c>task_errors</c> keeps every failed attempt).
     /// </summary>
     private const string RetrySetSql =
-        "UPDATE tasks SET status = 0, attempts = 0, cancel_requested = 0, not_before = $now, finished_at = NULL, result = NULL, " +
+        "UPDATE tasks SET status = " + SqliteStatus.Queued + ", attempts = 0, cancel_requested = 0, not_before = $now, finished_at = NULL, result = NULL, " +
         "progress_percent = NULL, progress_message = NULL, lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL, " +
         "error_message = NULL, error_type = NULL, error_detail = NULL, wr_key = " + RequeueKeySql + ", updated_at = $now ";
 
@@ -77,12 +77,12 @@ public sealed partial class SqliteTaskStore
         {
             long now = s.Now();
             PreparedStatement queued = s.Prepare(ref s._cancelQueued,
-                "UPDATE tasks SET status = 4, finished_at = $now, updated_at = $now WHERE id = $id AND status = 0", "$now", "$id");
+                "UPDATE tasks SET status = " + SqliteStatus.Cancelled + ", finished_at = $now, updated_at = $now WHERE id = $id AND status = " + SqliteStatus.Queued, "$now", "$id");
             queued.P[0].Value = now;
             queued.P[1].Value = i;
             if (queued.Command.ExecuteNonQuery() == 1) return CancelOutcome.Cancelled;
             PreparedStatement running = s.Prepare(ref s._cancelRunning,
-                "UPDATE tasks SET cancel_requested = 1, updated_at = $now WHERE id = $id AND status = 1", "$now", "$id");
+                "UPDATE tasks SET cancel_requested = 1, updated_at = $now WHERE id = $id AND status = " + SqliteStatus.Running, "$now", "$id");
             running.P[0].Value = now;
             running.P[1].Value = i;
             if (running.Command.ExecuteNonQuery() == 1) return CancelOutcome.CancelRequested;
@@ -97,7 +97,7 @@ public sealed partial class SqliteTaskStore
     {
         bool done = Run("retry", TxMode.None, id, static (s, i) =>
         {
-            PreparedStatement st = s.Prepare(ref s._retryOne, RetrySetSql + "WHERE id = $id AND status IN (3, 4)", "$now", "$id");
+            PreparedStatement st = s.Prepare(ref s._retryOne, RetrySetSql + "WHERE id = $id AND status IN (" + SqliteStatus.Failed + ", " + SqliteStatus.Cancelled + ")", "$now", "$id");
             st.P[0].Value = s.Now();
             st.P[1].Value = i;
             return st.Command.ExecuteNonQuery() == 1;
@@ -113,7 +113,7 @@ public sealed partial class SqliteTaskStore
         {
             using SqliteCommand command = s._connection.CreateCommand();
             command.CommandTimeout = 1;
-            var sql = new StringBuilder(RetrySetSql + "WHERE status IN (3, 4)");
+            var sql = new StringBuilder(RetrySetSql + "WHERE status IN (" + SqliteStatus.Failed + ", " + SqliteStatus.Cancelled + ")");
             TaskFilterSql.Append(f, sql, command);
             command.Parameters.AddWithValue("$now", s.Now());
             command.CommandText = sql.ToString();
@@ -127,7 +127,7 @@ public sealed partial class SqliteTaskStore
     {
         bool done = Run("delete", TxMode.None, id, static (s, i) =>
         {
-            PreparedStatement st = s.Prepare(ref s._deleteOne, "DELETE FROM tasks WHERE id = $id AND status <> 1", "$id");
+            PreparedStatement st = s.Prepare(ref s._deleteOne, "DELETE FROM tasks WHERE id = $id AND status <> " + SqliteStatus.Running, "$id");
             st.P[0].Value = i;
             return st.Command.ExecuteNonQuery() == 1;
         }, cancellationToken);
@@ -142,7 +142,7 @@ public sealed partial class SqliteTaskStore
         {
             using SqliteCommand command = s._connection.CreateCommand();
             command.CommandTimeout = 1;
-            var sql = new StringBuilder("DELETE FROM tasks WHERE status <> 1");
+            var sql = new StringBuilder("DELETE FROM tasks WHERE status <> " + SqliteStatus.Running);
             TaskFilterSql.Append(f, sql, command);
             command.CommandText = sql.ToString();
             return command.ExecuteNonQuery();
@@ -224,7 +224,7 @@ public sealed partial class SqliteTaskStore
         var counts = new long[5];
         // Queued rows are not in ix_tasks_queue_status (it holds status <> 0); they are counted below from the ready index.
         PreparedStatement st = Prepare(ref _statsCounts,
-            "SELECT status, COUNT(*) FROM tasks INDEXED BY ix_tasks_queue_status WHERE queue = $queue AND status <> 0 GROUP BY status", "$queue");
+            "SELECT status, COUNT(*) FROM tasks INDEXED BY ix_tasks_queue_status WHERE queue = $queue AND status <> " + SqliteStatus.Queued + " GROUP BY status", "$queue");
         st.P[0].Value = queue;
         using (SqliteDataReader r = st.Command.ExecuteReader())
         {
@@ -236,9 +236,9 @@ public sealed partial class SqliteTaskStore
         }
 
         PreparedStatement sched = Prepare(ref _statsScheduled,
-            "SELECT COUNT(*), (SELECT MIN(not_before) FROM tasks WHERE queue = $queue AND status = 0), " +
-            "(SELECT COUNT(*) FROM tasks INDEXED BY ix_tasks_ready_fifo WHERE queue = $queue AND status = 0) " +
-            "FROM tasks WHERE queue = $queue AND status = 0 AND not_before > $now",
+            "SELECT COUNT(*), (SELECT MIN(not_before) FROM tasks WHERE queue = $queue AND status = " + SqliteStatus.Queued + "), " +
+            "(SELECT COUNT(*) FROM tasks INDEXED BY ix_tasks_ready_fifo WHERE queue = $queue AND status = " + SqliteStatus.Queued + ") " +
+            "FROM tasks WHERE queue = $queue AND status = " + SqliteStatus.Queued + " AND not_before > $now",
             "$queue", "$now");
         sched.P[0].Value = queue;
         sched.P[1].Value = now;

@@ -22,7 +22,7 @@ public sealed partial class SqliteTaskStore
         return Run("queue-depth", TxMode.Read, queues, static (s, list) =>
         {
             PreparedStatement st = s.Prepare(ref s._readyCount,
-                "SELECT COUNT(*) FROM (SELECT 1 FROM tasks WHERE queue = $queue AND status = 0 AND not_before <= $now LIMIT $cap)",
+                "SELECT COUNT(*) FROM (SELECT 1 FROM tasks WHERE queue = $queue AND status = " + SqliteStatus.Queued + " AND not_before <= $now LIMIT $cap)",
                 "$queue", "$now", "$cap");
             long now = s.Now();
             long total = 0;

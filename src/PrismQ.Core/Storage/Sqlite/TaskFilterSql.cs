@@ -39,7 +39,7 @@ internal static class TaskFilterSql
             // partial index when the query states its condition.
             bool anyQueued = false;
             foreach (TaskStatus status in filter.Statuses) anyQueued |= status == TaskStatus.Queued;
-            if (!anyQueued) sql.Append(" AND status <> 0");
+            if (!anyQueued) sql.Append(" AND status <> " + SqliteStatus.Queued);
         }
         if (filter.CreatedAfter is { } after)
         {
