@@ -233,6 +233,47 @@ public abstract class StorageLeaseBehaviourTests : StoreTestBase
     }
 
     [Fact]
+    public async Task A_rescue_leaves_a_lease_its_holder_renewed_between_the_rescue_s_read_and_its_write()
+    {
+        ITaskStore store = Open();
+        long id = (await store.EnqueueAsync(new EnqueueRequest("t"))).Task.Id;
+        LeaseToken token = (await store.ClaimAsync(Claim())).Single().LeaseToken!.Value;
+        Clock.Advance(TimeSpan.FromSeconds(31));
+        HeldLease expired = Assert.Single(await store.GetLeasesAsync(expiredOnly: true));
+        Assert.Equal(id, expired.Id);
+
+        // The holder's heartbeat lands between the rescue's read and its write.
+        Assert.Equal(LeaseOutcome.Applied, (await store.ExtendLeaseAsync(id, token, TimeSpan.FromSeconds(30))).Outcome);
+        LeaseTransition rescue = Workers.AttemptRules.Rescued(expired, "expired").IfExpired();
+        TransitionResult written = Assert.Single(await store.ApplyTransitionsAsync(new[] { rescue }));
+
+        Assert.Equal(LeaseOutcome.LeaseLost, written.Outcome);
+        Assert.Equal(TaskStatus.Running, (await store.GetAsync(id))!.Status);
+        Assert.Equal(LeaseOutcome.Applied, await store.CompleteAsync(id, token));
+    }
+
+    [Fact]
+    public async Task A_pending_cancel_wins_over_a_retry_and_a_release_but_not_over_a_success()
+    {
+        ITaskStore store = Open();
+        for (int i = 0; i < 3; i++) await store.EnqueueAsync(new EnqueueRequest("t"));
+        IReadOnlyList<TaskRecord> claimed = await store.ClaimAsync(Claim(max: 3));
+        foreach (TaskRecord t in claimed) Assert.Equal(CancelOutcome.CancelRequested, await store.CancelAsync(t.Id));
+
+        IReadOnlyList<TransitionResult> written = await store.ApplyTransitionsAsync(new[]
+        {
+            LeaseTransition.Retry(claimed[0].Id, claimed[0].LeaseToken!.Value, new TaskError("boom"), TimeSpan.FromSeconds(5)),
+            LeaseTransition.Release(claimed[1].Id, claimed[1].LeaseToken!.Value),
+            LeaseTransition.Succeed(claimed[2].Id, claimed[2].LeaseToken!.Value, "1"),
+        });
+
+        Assert.Equal(new[] { TaskStatus.Cancelled, TaskStatus.Cancelled, TaskStatus.Succeeded }, written.Select(w => w.Status));
+        Assert.All(written, w => Assert.Equal(LeaseOutcome.Applied, w.Outcome));
+        Assert.Equal("boom", Assert.Single((await store.GetAsync(claimed[0].Id))!.Errors).Message);
+        Assert.Equal(TaskStatus.Succeeded, (await store.GetAsync(claimed[2].Id))!.Status);
+    }
+
+    [Fact]
     public async Task Reclaim_worker_takes_back_only_that_workers_leases_whatever_the_expiry()
     {
         ITaskStore store = Open();

@@ -67,6 +67,19 @@ public sealed class LeaseTransition
     public static LeaseTransition Release(long id, LeaseToken token) =>
         new(id, token, TaskStatus.Queued) { CountsAttempt = false, CancelWins = true };
 
+    /// <summary>
+    /// Written only while the lease has expired (a rescue of expired leases): a holder that renewed its lease between
+    /// the rescue's read and this write keeps it.
+    /// </summary>
+    public bool OnlyIfExpired { get; private set; }
+
+    /// <summary>Makes this transition conditional on the lease having expired (see <see cref="OnlyIfExpired"/>).</summary>
+    public LeaseTransition IfExpired()
+    {
+        OnlyIfExpired = true;
+        return this;
+    }
+
     /// <summary>Marks this transition as a takeover of <paramref name="workerId"/>'s lease (a rescue of an expired lease or a dead worker's).</summary>
     public LeaseTransition TakingOverFrom(string? workerId)
     {

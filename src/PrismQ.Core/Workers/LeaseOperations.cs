@@ -93,7 +93,12 @@ public static class LeaseOperations
             IReadOnlyList<HeldLease> leases = await store.GetLeasesAsync(workerId, expiredOnly: workerId is null, cancellationToken).ConfigureAwait(false);
             if (leases.Count == 0) break;
             var transitions = new LeaseTransition[leases.Count];
-            for (int i = 0; i < transitions.Length; i++) transitions[i] = AttemptRules.Rescued(leases[i], message);
+            for (int i = 0; i < transitions.Length; i++)
+            {
+                transitions[i] = AttemptRules.Rescued(leases[i], message);
+                // An expired lease renewed by its holder since the read stays its holder's.
+                if (workerId is null) transitions[i].IfExpired();
+            }
             IReadOnlyList<TransitionResult> written = await store.ApplyTransitionsAsync(transitions, cancellationToken).ConfigureAwait(false);
             bool any = false;
             foreach (TransitionResult r in written)

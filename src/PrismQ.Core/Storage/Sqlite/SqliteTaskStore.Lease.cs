@@ -18,10 +18,7 @@ public sealed partial class SqliteTaskStore
 
     private const string LeaseHeldSql = "WHERE " + SqliteStatus.LeaseHeld;
 
-    /// <summary>
-    /// A plain complete UPDATE, for the benchmarks' raw baseline (the store writes a success with <see cref="FinishSql"/>,
-    /// which sets the same columns).
-    /// </summary>
+    /// <summary>The UPDATE of a success (internal: the benchmarks' raw baseline runs the same statement).</summary>
     internal const string CompleteSql =
         "UPDATE tasks SET status = " + SqliteStatus.Succeeded + ", result = $result, finished_at = $now, updated_at = $now, lease_token = NULL, lease_expires_at = NULL " + LeaseHeldSql;
 

@@ -29,14 +29,14 @@ public sealed partial class SqliteTaskStore
         "not_before = CASE WHEN $delay IS NULL THEN not_before ELSE $now + $delay END, finished_at = NULL, " +
         "wr_key = " + RequeueKeySql + ", lease_owner = NULL, progress_percent = NULL, progress_message = NULL, " +
         "error_message = $message, error_type = $type, error_detail = $detail, lease_token = NULL, lease_expires_at = NULL, updated_at = $now " +
-        "WHERE " + SqliteStatus.LeaseHeld + " AND (cancel_requested = 0 OR $cancel_wins = 0) RETURNING attempts, not_before";
+        "WHERE " + SqliteStatus.LeaseHeld + " AND (cancel_requested = 0 OR $cancel_wins = 0) AND ($if_expired = 0 OR lease_expires_at < $now) RETURNING attempts, not_before";
 
     /// <summary>A task reaching a final state (the complete of a success is this statement with a result and no error).</summary>
     internal const string FinishSql =
         "UPDATE tasks SET status = $status, attempts = attempts - $uncount, result = $result, " +
         "error_message = $message, error_type = $type, error_detail = $detail, " +
         "finished_at = $now, updated_at = $now, lease_token = NULL, lease_expires_at = NULL " +
-        "WHERE " + SqliteStatus.LeaseHeld + " AND (cancel_requested = 0 OR $cancel_wins = 0) RETURNING attempts";
+        "WHERE " + SqliteStatus.LeaseHeld + " AND (cancel_requested = 0 OR $cancel_wins = 0) AND ($if_expired = 0 OR lease_expires_at < $now) RETURNING attempts";
 
     /// <summary>The running tasks (through the partial index on <c>(queue, status, started_at)</c>, one seek per queue).</summary>
     internal const string LeaseColumnsSql =
@@ -45,6 +45,7 @@ public sealed partial class SqliteTaskStore
 
     private PreparedStatement? _requeue;
     private PreparedStatement? _finish;
+    private PreparedStatement? _succeed;
     private PreparedStatement? _markTakenOver;
     private PreparedStatement? _leasesExpired;
     private PreparedStatement? _leasesOfOwner;
@@ -151,10 +152,11 @@ public sealed partial class SqliteTaskStore
 
     private TransitionResult Write(LeaseTransition t, TaskStatus status, bool cancelWins, long now)
     {
+        if (status == TaskStatus.Succeeded && t.Error is null && !t.OnlyIfExpired) return Succeed(t, now);
         bool requeue = status == TaskStatus.Queued;
         PreparedStatement st = requeue
-            ? Prepare(ref _requeue, RequeueSql, "$uncount", "$delay", "$now", "$message", "$type", "$detail", "$id", "$token", "$cancel_wins", "$status", "$result")
-            : Prepare(ref _finish, FinishSql, "$uncount", "$delay", "$now", "$message", "$type", "$detail", "$id", "$token", "$cancel_wins", "$status", "$result");
+            ? Prepare(ref _requeue, RequeueSql, "$uncount", "$delay", "$now", "$message", "$type", "$detail", "$id", "$token", "$cancel_wins", "$status", "$result", "$if_expired")
+            : Prepare(ref _finish, FinishSql, "$uncount", "$delay", "$now", "$message", "$type", "$detail", "$id", "$token", "$cancel_wins", "$status", "$result", "$if_expired");
         st.P[0].Value = t.CountsAttempt ? 0 : 1;
         st.P[1].Value = t.RetryDelay is { } delay ? UnixTime.SpanMs(delay) : DBNull.Value;
         st.P[2].Value = now;
@@ -166,6 +168,7 @@ public sealed partial class SqliteTaskStore
         st.P[8].Value = cancelWins ? 1 : 0;
         st.P[9].Value = (int)status;
         st.P[10].Value = status == TaskStatus.Succeeded ? DbValue(t.Result) : DBNull.Value;
+        st.P[11].Value = t.OnlyIfExpired ? 1 : 0;
         int attempts;
         long? notBefore = null;
         using (SqliteDataReader r = st.Command.ExecuteReader())
@@ -176,5 +179,16 @@ public sealed partial class SqliteTaskStore
         }
         if (t.Error is not null) InsertError(t.Id, t.CountsAttempt ? attempts : attempts + 1, now, t.Error);
         return new TransitionResult(LeaseOutcome.Applied, status, notBefore is long nb ? UnixTime.FromMs(nb) : null);
+    }
+
+    /// <summary>The hot path, a success: <see cref="CompleteSql"/> sets the same columns as <see cref="FinishSql"/>, with nothing to read back.</summary>
+    private TransitionResult Succeed(LeaseTransition t, long now)
+    {
+        PreparedStatement st = Prepare(ref _succeed, CompleteSql, "$result", "$now", "$id", "$token");
+        st.P[0].Value = DbValue(t.Result);
+        st.P[1].Value = now;
+        st.P[2].Value = t.Id;
+        st.P[3].Value = t.Token.Value.ToByteArray();
+        return st.Command.ExecuteNonQuery() == 1 ? new TransitionResult(LeaseOutcome.Applied, TaskStatus.Succeeded, null) : TransitionResult.Lost;
     }
 }
