@@ -19,7 +19,7 @@ namespace PrismQ.Workers;
 internal sealed class Producer
 {
     /// <summary>Prefetched tasks are only as many as the handlers are expected to start within this time, at their recent speed.</summary>
-    public static readonly TimeSpan PrefetchHorizon = TimeSpan.FromMilliseconds(50);
+    public static readonly TimeSpan PrefetchHorizon = TimeSpan.FromMilliseconds(5);
 
     /// <summary>The most transitions waiting for the completer before the producer stops starting attempts.</summary>
     private const int MaxPendingCompletions = 4 * Completer.MaxBatch;

@@ -36,8 +36,8 @@ public sealed class WorkerOptions
     /// How many tasks a worker may claim ahead of its free slots, so that claims are batches at any concurrency
     /// (see docs/architecture.md, "The worker's roles"). Prefetched tasks are leased and heartbeated like running ones
     /// and given back uncounted at a stop. The worker holds only as many as its handlers are expected to start within
-    /// 50 ms at their recent speed, so slow tasks are never hoarded: with handlers of a second or more it prefetches
-    /// none. Default 64; 0 turns prefetch off (claims are then as large as the free slots); at most 1,000.
+    /// 5 ms at their recent speed, so slow tasks are never hoarded: with handlers that take longer than
+    /// <see cref="Concurrency"/> × 5 ms it prefetches none. Default 64; 0 turns prefetch off (claims are then as large as the free slots); at most 1,000.
     /// </summary>
     public int Prefetch { get; init; } = 64;
 
