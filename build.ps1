@@ -11,11 +11,14 @@
              assembly). Uses an installed platyPS, or the build of platyPS 0.14.2 in ../shared/tools/platyPS.
     Package  Build, then a clean out/PrismQ/<version> folder ready for Publish-Module or for copying into a folder
              of $env:PSModulePath.
-    Bench    dotnet run -c Release the benchmarks (tests/PrismQ.Benchmarks); -BenchArgs are passed on.
+    Bench    dotnet run -c Release the benchmarks (tests/PrismQ.Benchmarks); -BenchArgs are passed on. Under -File
+             (dotnet pwsh -File ./build.ps1 ...) an array arrives as one string: commas in it separate arguments.
     Without PowerShell installed, run it with the PowerShell that the repository's tool manifest pins:
     dotnet tool restore; dotnet pwsh -NoProfile -File ./build.ps1 -Task Test
 .EXAMPLE
     ./build.ps1 -Task Test
+.EXAMPLE
+    ./build.ps1 -Task Bench -BenchArgs 'worker-report','--quick'
 .EXAMPLE
     ./build.ps1 -Task Package; Publish-Module -Path ./out/PrismQ/0.1.0 -NuGetApiKey $key
 #>
@@ -158,7 +161,8 @@ function Invoke-Package {
 function Invoke-Bench {
     $project = Join-Path $root 'tests/PrismQ.Benchmarks/PrismQ.Benchmarks.csproj'
     $arguments = @('run', '-c', 'Release', '--project', $project)
-    if ($BenchArgs.Count -gt 0) { $arguments += '--'; $arguments += $BenchArgs }
+    $passed = @($BenchArgs | ForEach-Object { $_ -split ',' } | Where-Object { $_ -ne '' })
+    if ($passed.Count -gt 0) { $arguments += '--'; $arguments += $passed }
     Invoke-Dotnet $arguments
 }
 

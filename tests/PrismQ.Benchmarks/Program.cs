@@ -5,22 +5,22 @@ namespace PrismQ.Benchmarks;
 
 /// <summary>
 /// Runs the benchmarks: <c>dotnet run -c Release --project tests/PrismQ.Benchmarks -- --filter '*'</c>
-/// (BenchmarkDotNet's options), or <c>-- worker-report</c> for the worker measurements BenchmarkDotNet cannot make
-/// (<c>-- tracing-cost</c> runs only its tracing on/off part), or <c>-- claim-scaling</c> for the interleaved claim-cost
+/// (BenchmarkDotNet's options), or <c>-- worker-report [--tasks N] [--quick]</c> for the worker measurements
+/// BenchmarkDotNet cannot make (<c>-- tracing-cost</c> runs only its tracing on/off part), or <c>-- claim-scaling</c> for the interleaved claim-cost
 /// comparison at 1k and 1M queued tasks.
 /// </summary>
 internal static class Program
 {
     private static int Main(string[] args)
     {
-        if (args.Length == 1 && args[0] == "worker-report") return WorkerReport.Run();
+        if (args.Length >= 1 && args[0] == "worker-report") return WorkerReport.Run(args[1..]);
         if (args.Length == 1 && args[0] == "claim-scaling") return Storage.ClaimScalingReport.Run();
         if (args.Length == 1 && args[0] == "tracing-cost")
         {
             WorkerReport.TracingCost();
             return 0;
         }
-        if (args.Length == 4 && args[0] == "worker-child") return WorkerReport.Child(args[1], args[2], args[3]);
+        if (args.Length is 4 or 5 && args[0] == "worker-child") return WorkerReport.Child(args[1], args[2], args[3], args.Length == 5 ? args[4] : null);
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }
