@@ -52,7 +52,11 @@ internal sealed class AttemptExecutor
         if (task.Timeout is { } timeout) attempt.StartTimeout(timeout, clock, _options.GracePeriod);
         _tracer.Emit(TraceEventKind.Start, task.Id, task.Attempts, _traceSlot, 0);
         // The handler runs on the thread pool, so that one that blocks its thread can still be given up on.
-        Task<string?> run = Task.Run(() => _invoker.InvokeAsync(context, attempt.CancellationToken));
+        Task<string?> run = Task.Run(() =>
+        {
+            attempt.HandlerStartTimestamp = clock.GetTimestamp();
+            return _invoker.InvokeAsync(context, attempt.CancellationToken);
+        });
         _ = AwaitAsync(attempt, run);
     }
 
@@ -78,7 +82,7 @@ internal sealed class AttemptExecutor
             {
                 attempt.Result = run.Result;
             }
-            attempt.HandlerTicks = _options.TimeProvider.GetTimestamp() - attempt.StartTimestamp;
+            attempt.HandlerTicks = _options.TimeProvider.GetTimestamp() - attempt.HandlerStartTimestamp;
             attempt.MarkHandlerDone();
             attempt.Dispose();
             if (!attempt.Abandoned && !attempt.LeaseLost && attempt.Progress is { } progress) await progress.FlushAsync().ConfigureAwait(false);

@@ -71,7 +71,10 @@ internal sealed class RunningAttempt : IDisposable
     /// <summary>What the completer wrote (set before it reports back).</summary>
     public TransitionResult Written { get; set; }
 
-    /// <summary>The duration of the handler call, in timestamp ticks of the worker's clock.</summary>
+    /// <summary>When the handler was called (on its thread), in the worker clock's timestamp.</summary>
+    public long HandlerStartTimestamp { get; set; }
+
+    /// <summary>The duration of the handler call (from its call, not from its attempt's start), in timestamp ticks of the worker's clock.</summary>
     public long HandlerTicks { get; set; }
 
     public TaskRecord Task { get; }
