@@ -36,6 +36,7 @@ public sealed partial class SqliteTaskStore : ITaskStore
     private readonly List<PreparedStatement> _prepared = new();
     private readonly TraceSession? _traceSession;
     private readonly WalCheckpointer _checkpointer;
+    private readonly SqliteWriteGate _writeGate;
     private bool _disposed;
 
     private SqliteTaskStore(SqliteConnection connection, QueueOptions options, string path, TraceSession? traceSession)
@@ -54,6 +55,7 @@ public sealed partial class SqliteTaskStore : ITaskStore
         _commit = new PreparedStatement(connection, "COMMIT");
         _rollback = new PreparedStatement(connection, "ROLLBACK");
         _checkpointer = new WalCheckpointer(connection, path, options.Durability);
+        _writeGate = Environment.GetEnvironmentVariable("PRISMQ_NO_WRITE_GATE") == "1" ? SqliteWriteGate.None : SqliteWriteGate.Open(path);
         // A unit exponential variate from the configured random source, for statements that re-queue many rows.
         connection.CreateFunction("prismq_exp", () => WeightedRandomRule.UnitExponential(_random()), isDeterministic: false);
     }
@@ -121,6 +123,7 @@ public sealed partial class SqliteTaskStore : ITaskStore
                 _commit.Dispose();
                 _rollback.Dispose();
                 _connection.Dispose();
+                _writeGate.Dispose();
             }
         }
         finally
@@ -171,16 +174,24 @@ public sealed partial class SqliteTaskStore : ITaskStore
                     }
                     else
                     {
-                        Exec(mode == TxMode.Write ? _begin : _beginRead);
+                        bool gated = mode == TxMode.Write && _writeGate.Enter(_options.BusyTimeout);
                         try
                         {
-                            result = body(this, state);
-                            Exec(_commit);
+                            Exec(mode == TxMode.Write ? _begin : _beginRead);
+                            try
+                            {
+                                result = body(this, state);
+                                Exec(_commit);
+                            }
+                            catch
+                            {
+                                RollbackIfOpen();
+                                throw;
+                            }
                         }
-                        catch
+                        finally
                         {
-                            RollbackIfOpen();
-                            throw;
+                            if (gated) _writeGate.Exit();
                         }
                     }
                     _checkpointer.AfterWork();
