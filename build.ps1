@@ -4,7 +4,9 @@
 .DESCRIPTION
     Build    Builds what the module needs (the cmdlets and the engine, not the tests); leaves an importable module
              (Import-Module ./PrismQ.psd1).
-    Test     dotnet build PrismQ.sln, the xunit tests (dotnet test), then every Pester suite (tests/*.Tests.ps1) with the
+    Test     dotnet build PrismQ.sln, the xunit tests (dotnet test on every test project of PrismQ.sln:
+             PrismQ.Core.Tests, PrismQ.PowerShell.Tests and PrismQ.Coyote.Tests, whose build rewrites its assemblies
+             with the coyote tool of the tool manifest), then every Pester suite (tests/*.Tests.ps1) with the
              Pester that tests/tools/Pester.csproj restores (Pester 5.7.1, pinned in Directory.Packages.props): nothing
              needs to be installed by hand. Ends with one line that counts both: "tests: N passed, N failed".
     Help     platyPS: docs/cmdlets/*.md to MAML help in module/en-US (committed; the build copies it beside the
