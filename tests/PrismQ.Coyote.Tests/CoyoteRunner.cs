@@ -38,8 +38,11 @@ public sealed record CoyoteOptions
     /// </summary>
     public bool AllowUncontrolled { get; init; }
 
-    /// <summary>Coyote's exploration strategy; null for its default (probabilistic, portfolio of fair strategies).</summary>
-    public Func<Configuration, Configuration>? Strategy { get; init; }
+    /// <summary>
+    /// Any other Coyote setting, applied last: a strategy (<c>c =&gt; c.WithPrioritizationStrategy()</c>), memory-access
+    /// race checking (<c>c =&gt; c.WithMemoryAccessRaceCheckingEnabled(true)</c>). Null keeps Coyote's defaults.
+    /// </summary>
+    public Func<Configuration, Configuration>? Configure { get; init; }
 }
 
 /// <summary>What one exploration (or replay) found.</summary>
@@ -161,7 +164,7 @@ public static class CoyoteRunner
             .WithPartiallyControlledConcurrencyAllowed(true)
             .WithUncontrolledInvocationStackTraceLoggingEnabled(false);
         if (options.MaxSteps > 0) configuration = configuration.WithMaxSchedulingSteps(options.MaxSteps);
-        if (options.Strategy is not null) configuration = options.Strategy(configuration);
+        if (options.Configure is not null) configuration = options.Configure(configuration);
         return configuration;
     }
 
