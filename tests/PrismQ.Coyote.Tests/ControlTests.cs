@@ -193,7 +193,8 @@ public sealed class ControlTests
             else await Task.WhenAll(first, second);
         };
 
-        Assert.Contains("System.Threading.Tasks.Task.WhenAll", CoyoteRunner.Explore(Test(array: false), _output, QuickLoose).UncontrolledInvocations);
+        Assert.Contains("System.Threading.Tasks.Task.WhenAll",
+            CoyoteRunner.Explore(Test(array: false), _output, QuickLoose with { Iterations = 10 }).UncontrolledInvocations);
         Assert.Empty(CoyoteRunner.Check(Test(array: true), _output, Quick).UncontrolledInvocations);
     }
 
@@ -248,6 +249,23 @@ public sealed class ControlTests
             await cancelled.Task;
         }, "Deadlock detected", QuickLoose, nameof(CancelAfter_is_an_unreported_timer_and_ends_in_a_false_deadlock));
         Assert.Empty(outcome.UncontrolledInvocations);
+    }
+
+    [Fact]
+    public void A_Channel_read_with_ReadAsync_in_a_loop_passes()
+    {
+        CoyoteRunner.Check(async () =>
+        {
+            var channel = Channel.CreateUnbounded<int>();
+            int sum = 0;
+            Task reader = Task.Run(async () =>
+            {
+                for (int i = 0; i < 2; i++) sum += await channel.Reader.ReadAsync();
+            });
+            await Task.WhenAll(new[] { Task.Run(async () => await channel.Writer.WriteAsync(1)), Task.Run(async () => await channel.Writer.WriteAsync(2)) });
+            await reader;
+            Specification.Assert(sum == 3, "values lost");
+        }, _output, Quick);
     }
 
     [Fact]

@@ -65,7 +65,7 @@ public sealed class RunningAttemptTests
             await Task.WhenAll(new[] { Task.Run(attempt.MarkHandlerDone), Task.Run(attempt.MarkHandlerDone), waiter });
             Specification.Assert(attempt.HandlerDone.IsCompletedSuccessfully, "HandlerDone did not complete successfully");
             Specification.Assert(!attempt.AbandonSignal.IsCompleted, "abandoned without a cancel");
-        }, _output);
+        }, _output, new CoyoteOptions { Iterations = 300 });
     }
 
     [Fact]
