@@ -48,7 +48,7 @@ public sealed class RunningAttemptTests
             await Task.WhenAll(new[] { Task.Run(End), Task.Run(End), Task.Run(End) });
             Specification.Assert(winners == 1, $"TryEnd returned true {winners} times");
             Specification.Assert(!attempt.TryEnd(), "TryEnd returned true after the attempt had ended");
-        }, _output);
+        }, _output, new CoyoteOptions { Iterations = 300 });
     }
 
     [Fact]
