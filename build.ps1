@@ -4,7 +4,9 @@
 .DESCRIPTION
     Build    Builds what the module needs (the cmdlets and the engine, not the tests); leaves an importable module
              (Import-Module ./PrismQ.psd1).
-    Test     dotnet build PrismQ.sln, the xunit tests (dotnet test), then every Pester suite (tests/*.Tests.ps1) with the
+    Test     dotnet build PrismQ.sln, the xunit tests (dotnet test on every test project of PrismQ.sln:
+             PrismQ.Core.Tests, PrismQ.PowerShell.Tests and PrismQ.Coyote.Tests, whose build rewrites its assemblies
+             with the coyote tool of the tool manifest), then every Pester suite (tests/*.Tests.ps1) with the
              Pester that tests/tools/Pester.csproj restores (Pester 5.7.1, pinned in Directory.Packages.props): nothing
              needs to be installed by hand. Ends with one line that counts both: "tests: N passed, N failed".
     Help     platyPS: docs/cmdlets/*.md to MAML help in module/en-US (committed; the build copies it beside the
@@ -82,7 +84,9 @@ function Invoke-Test {
     [void](Invoke-Dotnet @('build', $solution, '-c', $Configuration))
     $results = Join-Path $root 'TestResults'
     if (Test-Path $results) { Remove-Item -Path $results -Recurse -Force }
-    $xunitExit = Invoke-Dotnet @('test', $solution, '-c', $Configuration, '--no-build', '--logger', 'trx', '--results-directory', $results) -AllowFailure
+    # -m:1: one test assembly at a time. Run beside PrismQ.Core.Tests on two cores, the Coyote tests (which hand every
+    # scheduling step from thread to thread) took about six times as long and took CPU from the engine's timing tests.
+    $xunitExit = Invoke-Dotnet @('test', $solution, '-c', $Configuration, '--no-build', '-m:1', '--logger', 'trx', '--results-directory', $results) -AllowFailure
     $xunit = Get-TrxCount $results
     if ($xunitExit -ne 0 -and $xunit.Failed -eq 0) { $xunit.Failed = 1 }   # a crashed test host counts as a failure
 
