@@ -6,14 +6,17 @@ namespace PrismQ.Benchmarks;
 /// <summary>
 /// Runs the benchmarks: <c>dotnet run -c Release --project tests/PrismQ.Benchmarks -- --filter '*'</c>
 /// (BenchmarkDotNet's options), or <c>-- worker-report [--tasks N] [--quick]</c> for the worker measurements
-/// BenchmarkDotNet cannot make (<c>-- tracing-cost</c> runs only its tracing on/off part), or <c>-- claim-scaling</c> for the interleaved claim-cost
-/// comparison at 1k and 1M queued tasks.
+/// BenchmarkDotNet cannot make (<c>-- tracing-cost</c> runs only its tracing on/off part), or <c>-- claim-scaling</c> for
+/// the interleaved claim-cost comparison at 1k and 1M queued tasks, or <c>-- wake-report</c> for the cross-process wake
+/// (commit-to-callback latency of <c>DatabaseChangeWatcher</c> and the CPU of an idle watcher).
 /// </summary>
 internal static class Program
 {
     private static int Main(string[] args)
     {
         if (args.Length >= 1 && args[0] == "worker-report") return WorkerReport.Run(args[1..]);
+        if (args.Length == 1 && args[0] == "wake-report") return WakeReport.Run();
+        if (args.Length == 2 && args[0] == "wake-child") return WakeReport.Child(args[1]);
         if (args.Length == 1 && args[0] == "claim-scaling") return Storage.ClaimScalingReport.Run();
         if (args.Length == 1 && args[0] == "tracing-cost")
         {
