@@ -109,7 +109,7 @@ internal sealed class RunningAttempt : IDisposable
         // Run the handler's cancellation callbacks on the thread pool, not on the heartbeat or timer thread. The grace
         // period starts once the token has fired: on a busy machine the work item can wait in the pool's queue, and
         // that wait must not eat into the time the handler is given to return.
-        ThreadPool.QueueUserWorkItem(_ =>
+        _ = System.Threading.Tasks.Task.Run(() =>
         {
             try
             {

@@ -92,6 +92,8 @@ public sealed class Worker
         var maintenance = new WorkerMaintenance(_store, _options, WorkerId, _livenessFolder, _databasePath, _heartbeat, _tracer, producer.WorkArrived) { TraceSlot = traceSlot };
 
         using IDisposable? enqueueSubscription = _databasePath is null ? null : EnqueueSignal.Subscribe(_databasePath, producer.WorkArrived);
+        // Commits by other processes (and other connections of this one) on the same file: new work may be there.
+        using IDisposable? changeSubscription = _databasePath is null ? null : Storage.Sqlite.DatabaseChangeWatcher.Subscribe(_databasePath, producer.WorkArrived);
         using CancellationTokenSource? maxRunTime = _options.MaxRunTime is { } limit ? TimeProviderTaskExtensions.CreateCancellationTokenSource(_clock, limit) : null;
         using CancellationTokenSource background = new();
         Task completerLoop = producer.Completer.RunAsync(background.Token);
