@@ -36,7 +36,6 @@ public sealed partial class SqliteTaskStore : ITaskStore
     private readonly List<PreparedStatement> _prepared = new();
     private readonly TraceSession? _traceSession;
     private readonly WalCheckpointer _checkpointer;
-    private readonly SqliteWriteGate _writeGate;
     private bool _disposed;
 
     private SqliteTaskStore(SqliteConnection connection, QueueOptions options, string path, TraceSession? traceSession)
@@ -55,7 +54,6 @@ public sealed partial class SqliteTaskStore : ITaskStore
         _commit = new PreparedStatement(connection, "COMMIT");
         _rollback = new PreparedStatement(connection, "ROLLBACK");
         _checkpointer = new WalCheckpointer(connection, path, options.Durability);
-        _writeGate = Environment.GetEnvironmentVariable("PRISMQ_NO_WRITE_GATE") == "1" ? SqliteWriteGate.None : SqliteWriteGate.Open(path);
         // A unit exponential variate from the configured random source, for statements that re-queue many rows.
         connection.CreateFunction("prismq_exp", () => WeightedRandomRule.UnitExponential(_random()), isDeterministic: false);
     }
@@ -123,7 +121,6 @@ public sealed partial class SqliteTaskStore : ITaskStore
                 _commit.Dispose();
                 _rollback.Dispose();
                 _connection.Dispose();
-                _writeGate.Dispose();
             }
         }
         finally
@@ -174,24 +171,16 @@ public sealed partial class SqliteTaskStore : ITaskStore
                     }
                     else
                     {
-                        bool gated = mode == TxMode.Write && _writeGate.Enter(_options.BusyTimeout);
+                        Exec(mode == TxMode.Write ? _begin : _beginRead);
                         try
                         {
-                            Exec(mode == TxMode.Write ? _begin : _beginRead);
-                            try
-                            {
-                                result = body(this, state);
-                                Exec(_commit);
-                            }
-                            catch
-                            {
-                                RollbackIfOpen();
-                                throw;
-                            }
+                            result = body(this, state);
+                            Exec(_commit);
                         }
-                        finally
+                        catch
                         {
-                            if (gated) _writeGate.Exit();
+                            RollbackIfOpen();
+                            throw;
                         }
                     }
                     _checkpointer.AfterWork();
