@@ -15,7 +15,7 @@ namespace PrismQ.Workers;
 internal sealed class Completer
 {
     /// <summary>The most transitions in one transaction.</summary>
-    public const int MaxBatch = 256;
+    public const int MaxBatch = 128;
 
     private readonly ITaskStore _store;
     private readonly TimeProvider _clock;

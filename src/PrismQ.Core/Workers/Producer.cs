@@ -50,6 +50,8 @@ internal sealed class Producer
     private int _heldCount;
     private volatile bool _finished;
     private long _claimedTotal;
+    private Task<IReadOnlyList<TaskRecord>>? _claim;
+    private int _claimWant;
     private double _handlerTicksAverage;
     private short _traceSlot;
     private CancellationToken _callerStop;
@@ -145,16 +147,36 @@ internal sealed class Producer
                 _signal.Reset();
                 HandleMessages();
 
+                // A claim that has come back: its tasks join the prefetched ones (or are given back at a stop).
+                if (_claim is { IsCompleted: true } claim)
+                {
+                    int want = _claimWant;
+                    int claimed = CollectClaim(claim);
+                    long now = _clock.GetTimestamp();
+                    if (claimed > 0)
+                    {
+                        idleSince = null;
+                        idleWait = _options.PollMinInterval;
+                        // A full claim: there may be more, claim again as soon as there is room.
+                        nextClaim = claimed == want ? now : now + Ticks(_options.PollMinInterval);
+                    }
+                    else
+                    {
+                        nextClaim = now + Ticks(idleWait);
+                        idleWait = Double(idleWait);
+                    }
+                }
+
                 if (!_stopping && (IsStopRequested || Fatal is not null))
                 {
                     _stopping = true;
                     stopReason = callerStop.IsCancellationRequested ? WorkerStopReason.Cancelled : WorkerStopReason.MaxRunTime;
                     graceStart = _clock.GetTimestamp();
-                    ReleasePrefetched();
                 }
                 if (_stopping)
                 {
-                    if (_held.Count == 0) return ending is { } reached && Fatal is null && !IsStopRequested ? reached : stopReason;
+                    ReleasePrefetched();
+                    if (_held.Count == 0 && _claim is null) return ending is { } reached && Fatal is null && !IsStopRequested ? reached : stopReason;
                     TimeSpan wait = Timeout.InfiniteTimeSpan;
                     if (!cancelledRunning)
                     {
@@ -177,53 +199,39 @@ internal sealed class Producer
                 StartPrefetched();
                 if (ending is { } bound)
                 {
-                    if (_held.Count == 0) return bound;
+                    if (_held.Count == 0 && _claim is null) return bound;
                     await WaitAsync(Timeout.InfiniteTimeSpan).ConfigureAwait(false);
                     continue;
                 }
-                if (_options.MaxTasks is { } maxTasks && _claimedTotal >= maxTasks)
+                if (_options.MaxTasks is { } maxTasks && _claimedTotal >= maxTasks && _claim is null)
                 {
                     ending = WorkerStopReason.MaxTasks;
                     continue;
                 }
 
-                // Claim when the prefetched tasks run low, at the poll pace unless new work was announced.
+                // Claim when the prefetched tasks run low, at the poll pace unless new work was announced. The claim
+                // runs beside this loop, which goes on starting prefetched tasks while the store is busy.
                 int target = PrefetchTarget();
-                int want = _options.Concurrency + target - _running - _prefetched.Count;
-                bool hungry = want > 0 && _prefetched.Count <= target / 2 && _completer.Pending < MaxPendingCompletions;
+                int room = _options.Concurrency + target - _running - _prefetched.Count;
+                bool hungry = room > 0 && _prefetched.Count <= target / 2 && _completer.Pending < MaxPendingCompletions;
                 bool announced = Interlocked.Exchange(ref _workArrived, 0) != 0;
                 if (announced) idleWait = _options.PollMinInterval;
                 TimeSpan untilClaim = Timeout.InfiniteTimeSpan;
-                if (hungry)
+                if (hungry && _claim is null)
                 {
                     long now = _clock.GetTimestamp();
                     if (announced || now >= nextClaim)
                     {
-                        want = Math.Min(want, TaskLimits.MaxClaimCount);
+                        int want = Math.Min(room, TaskLimits.MaxClaimCount);
                         if (_options.MaxTasks is { } max) want = (int)Math.Min(want, max - _claimedTotal);
-                        int claimed = await ClaimAsync(want).ConfigureAwait(false);
-                        if (claimed > 0)
-                        {
-                            idleSince = null;
-                            idleWait = _options.PollMinInterval;
-                            StartPrefetched();
-                            // A full claim: there may be more, claim again as soon as there is room.
-                            nextClaim = claimed == want ? now : now + Ticks(_options.PollMinInterval);
-                            continue;
-                        }
-                        if (Fatal is not null) continue;
-                        nextClaim = now + Ticks(idleWait);
-                        untilClaim = idleWait;
-                        idleWait = Double(idleWait);
+                        StartClaim(want);
+                        continue;
                     }
-                    else
-                    {
-                        untilClaim = _clock.GetElapsedTime(now, nextClaim);
-                    }
+                    untilClaim = _clock.GetElapsedTime(now, nextClaim);
                 }
 
-                // Nothing held and nothing found: idle.
-                if (_held.Count == 0 && untilClaim != Timeout.InfiniteTimeSpan)
+                // Nothing held, nothing being claimed, and the last claim found nothing: idle.
+                if (_held.Count == 0 && _claim is null && untilClaim != Timeout.InfiniteTimeSpan)
                 {
                     idleSince ??= _clock.GetTimestamp();
                     if (_options.IdleTimeout is { } idleTimeout)
@@ -269,7 +277,8 @@ internal sealed class Producer
         return expected >= _options.Prefetch ? _options.Prefetch : (int)expected;
     }
 
-    private async Task<int> ClaimAsync(int count)
+    /// <summary>Starts a claim of up to <paramref name="count"/> tasks beside the loop; its end wakes the loop.</summary>
+    private void StartClaim(int count)
     {
         var request = new ClaimRequest(_workerId)
         {
@@ -279,32 +288,39 @@ internal sealed class Producer
             LeaseDuration = _lease,
             PriorityAging = _options.PriorityAging,
         };
-        IReadOnlyList<TaskRecord> claimed;
-        try
+        _claimWant = count;
+        _claim = Task.Run(() => _store.ClaimAsync(request, CancellationToken.None));
+        _claim.ContinueWith(static (_, signal) => ((WakeSignal)signal!).Set(), _signal, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    /// <summary>Takes a finished claim's tasks into the held set as prefetched; returns how many (0 on a busy database or an error).</summary>
+    private int CollectClaim(Task<IReadOnlyList<TaskRecord>> claim)
+    {
+        _claim = null;
+        if (claim.IsFaulted)
         {
-            claimed = await _store.ClaimAsync(request, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (PrismQException e) when (e.Code == PrismQErrorCode.DatabaseBusy)
-        {
-            return 0; // busy past the store's timeout: try again at the next poll
-        }
-        catch (Exception e)
-        {
-            Fatal = e;
+            Exception e = claim.Exception!.InnerExceptions.Count == 1 ? claim.Exception.InnerExceptions[0] : claim.Exception;
+            // Busy past the store's timeout: try again at the next poll. Anything else ends the run.
+            if (!(e is PrismQException p && p.Code == PrismQErrorCode.DatabaseBusy)) Fatal = e;
             return 0;
         }
+        IReadOnlyList<TaskRecord> claimed = claim.Result;
         long now = _clock.GetTimestamp();
         foreach (TaskRecord task in claimed)
         {
-            LeaseToken token = task.LeaseToken ?? throw new PrismQException(PrismQErrorCode.StorageError, $"The store claimed task {task.Id} without a lease token.");
+            if (task.LeaseToken is not { } token)
+            {
+                Fatal ??= new PrismQException(PrismQErrorCode.StorageError, $"The store claimed task {task.Id} without a lease token.");
+                continue;
+            }
             var attempt = new RunningAttempt(task, token, now) { Phase = AttemptPhase.Prefetched };
             _held[token] = attempt;
-            Volatile.Write(ref _heldCount, _held.Count);
             _prefetched.Enqueue(attempt);
             // One claim event per leased task (value: how many the claim leased), so each attempt's claim is traced.
             _tracer.Emit(TraceEventKind.Claim, task.Id, task.Attempts, _traceSlot, claimed.Count);
             _tracer.OpenWindow(task.Id, task.Attempts, _traceSlot);
         }
+        Volatile.Write(ref _heldCount, _held.Count);
         _claimedTotal += claimed.Count;
         return claimed.Count;
     }
