@@ -149,7 +149,7 @@ public sealed class StorageSqliteMigrationTests : IDisposable
         Assert.Single(Column(db, "SELECT name FROM sqlite_master WHERE name = 'ix_tasks_running_lease'"));
 
         using SqliteTaskStore store = SqliteTaskStore.Open(db);
-        Assert.Equal(4L, store.PragmaValue("user_version"));
+        Assert.Equal((long)SqliteSchema.CurrentVersion, store.PragmaValue("user_version"));
         Assert.Empty(Column(db, "SELECT name FROM sqlite_master WHERE name = 'ix_tasks_running_lease'"));
         ReclaimResult reclaimed = await store.ReclaimExpiredAsync();
         Assert.Equal(1, reclaimed.Requeued);
@@ -182,5 +182,48 @@ public sealed class StorageSqliteMigrationTests : IDisposable
         Assert.Equal(SqliteStatus.Succeeded, ((int)TaskStatus.Succeeded).ToString(System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal(SqliteStatus.Failed, ((int)TaskStatus.Failed).ToString(System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal(SqliteStatus.Cancelled, ((int)TaskStatus.Cancelled).ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task A_version_4_database_keeps_weighted_keys_only_for_queues_claimed_that_way()
+    {
+        string db = _folder.File("v4.db");
+        RawDb.Exec(db, "PRAGMA journal_mode = WAL; " + string.Concat(SqliteSchema.Migrations.Take(4)) +
+                 $"PRAGMA application_id = {SqliteSchema.ApplicationId}; PRAGMA user_version = 4;");
+        // 'w' was claimed by Weighted Random before (its clock moved); 'f' never was.
+        RawDb.Exec(db, "INSERT INTO queues (name, wr_clock) VALUES ('w', 2.5), ('f', 0);" +
+                 "INSERT INTO tasks (queue, type, payload, not_before, max_attempts, wr_key, created_at, updated_at) VALUES " +
+                 "('w', 't', '{}', 0, 5, 3.0, 0, 0), ('f', 't', '{}', 0, 5, 0.7, 0, 0);");
+
+        using SqliteTaskStore store = SqliteTaskStore.Open(db);
+        Assert.Equal((long)SqliteSchema.CurrentVersion, store.PragmaValue("user_version"));
+        Assert.Equal(new[] { "1", "0" }, Column(db, "SELECT weighted FROM queues ORDER BY name DESC"));
+        Assert.Equal(new[] { "3", "-1" }, Column(db, "SELECT wr_key FROM tasks ORDER BY id"));
+        Assert.Contains("wr_key >= 0", Column(db, "SELECT sql FROM sqlite_master WHERE name = 'ix_tasks_ready_weighted'").Single(), StringComparison.Ordinal);
+        // Both are still claimed by Weighted Random: the first such claim of 'f' draws its key.
+        Assert.Single(await store.ClaimAsync(new ClaimRequest("x") { Queues = new[] { "w" }, Strategy = SchedulingStrategy.WeightedRandom }));
+        Assert.Single(await store.ClaimAsync(new ClaimRequest("x") { Queues = new[] { "f" }, Strategy = SchedulingStrategy.WeightedRandom }));
+    }
+
+    [Fact]
+    public async Task A_queue_stays_out_of_the_weighted_index_until_its_first_weighted_random_claim()
+    {
+        string db = _folder.File("lazy.db");
+        using SqliteTaskStore store = SqliteTaskStore.Open(db);
+        await store.EnqueueManyAsync(Enumerable.Range(0, 10).Select(i => new EnqueueRequest("t") { Priority = i % 3 }));
+        const string InIndex = "SELECT COUNT(*) FROM tasks INDEXED BY ix_tasks_ready_weighted WHERE queue = 'default' AND status = 0 AND wr_key >= 0";
+        Assert.Equal(new[] { "0" }, Column(db, InIndex));
+
+        // FIFO claims and a retry leave it out.
+        TaskRecord fifo = (await store.ClaimAsync(new ClaimRequest("w"))).Single();
+        await store.FailAsync(fifo.Id, fifo.LeaseToken!.Value, new TaskError("again"), new RetryPolicy { BaseDelay = TimeSpan.Zero });
+        Assert.Equal(new[] { "0" }, Column(db, InIndex));
+
+        // The first Weighted Random claim draws every queued task's key, in its own transaction.
+        Assert.Equal(3, (await store.ClaimAsync(new ClaimRequest("w") { MaxCount = 3, Strategy = SchedulingStrategy.WeightedRandom })).Count);
+        Assert.Equal(new[] { "7" }, Column(db, InIndex));
+        await store.EnqueueAsync(new EnqueueRequest("t"));
+        Assert.Equal(new[] { "8" }, Column(db, InIndex));
+        Assert.Equal(8, (await store.ClaimAsync(new ClaimRequest("w") { MaxCount = 100, Strategy = SchedulingStrategy.WeightedRandom })).Count);
     }
 }

@@ -1,3 +1,5 @@
+using PrismQ.Scheduling;
+
 namespace PrismQ.Storage.Sqlite;
 
 /// <summary>
@@ -11,6 +13,23 @@ internal static class SqliteClaimSql
         "UPDATE tasks SET status = " + SqliteStatus.Running + ", attempts = attempts + 1, lease_owner = $owner, lease_token = randomblob(16), " +
         "lease_expires_at = $expires, started_at = $now, updated_at = $now, progress_percent = NULL, progress_message = NULL, " +
         "result = NULL, error_message = NULL, error_type = NULL, error_detail = NULL ";
+
+    /// <summary>The Weighted Random key of a task whose queue is not claimed that way: below every real key, outside the weighted index.</summary>
+    public const string UnweightedKey = "-1";
+
+    /// <summary>The condition of the weighted index (its partial WHERE beside the status), repeated by the queries that walk it.</summary>
+    public const string WeightedIndexed = "wr_key >= 0";
+
+    /// <summary>Marks the queue weighted (at its first Weighted Random claim); one row changed means its queued tasks need keys.</summary>
+    public const string MarkWeighted = "UPDATE queues SET weighted = 1 WHERE name = $queue AND weighted = 0";
+
+    /// <summary>Draws the keys of a newly weighted queue's queued tasks, as if each had just entered it.</summary>
+    public const string DrawKeys =
+        "UPDATE tasks SET wr_key = (SELECT wr_clock FROM queues WHERE name = $queue) + prismq_exp() * " + WeightedRandomRule.InverseWeightSql + " " +
+        "WHERE queue = $queue AND status = " + SqliteStatus.Queued;
+
+    /// <summary>The extra condition of a strategy's ready rows: Weighted Random walks only its partial index.</summary>
+    public static string ReadyCondition(SchedulingStrategy strategy) => strategy == SchedulingStrategy.WeightedRandom ? " AND " + WeightedIndexed : "";
 
     /// <summary>The index order of a strategy (the order in which its ready tasks are claimed).</summary>
     public static string IndexOrder(SchedulingStrategy strategy) => strategy switch
@@ -34,12 +53,12 @@ internal static class SqliteClaimSql
 
     /// <summary>The ready tasks of one queue in strategy order (the subquery of a single-queue claim, and a merge's candidates).</summary>
     public static string ReadySelect(SchedulingStrategy strategy, string columns) =>
-        $"SELECT {columns} FROM tasks INDEXED BY {Index(strategy)} WHERE queue = $queue AND status = {SqliteStatus.Queued} AND not_before <= $now ORDER BY {IndexOrder(strategy)} LIMIT $n";
+        $"SELECT {columns} FROM tasks INDEXED BY {Index(strategy)} WHERE queue = $queue AND status = {SqliteStatus.Queued}{ReadyCondition(strategy)} AND not_before <= $now ORDER BY {IndexOrder(strategy)} LIMIT $n";
 
     /// <summary>One queue: one statement.</summary>
     public static string SingleQueue(SchedulingStrategy strategy) =>
         SetRunning +
-        $"WHERE id IN (SELECT id FROM tasks INDEXED BY {Index(strategy)} WHERE queue = $queue AND status = {SqliteStatus.Queued} AND not_before <= $now " +
+        $"WHERE id IN (SELECT id FROM tasks INDEXED BY {Index(strategy)} WHERE queue = $queue AND status = {SqliteStatus.Queued}{ReadyCondition(strategy)} AND not_before <= $now " +
         "AND NOT EXISTS (SELECT 1 FROM queues WHERE name = $queue AND paused = 1) " +
         $"ORDER BY {IndexOrder(strategy)} LIMIT $n) RETURNING {TaskRows.Columns}";
 

@@ -56,9 +56,14 @@ public sealed partial class SqliteTaskStore
         public long AgingMs { get; }
     }
 
+    private PreparedStatement? _markWeighted;
+    private PreparedStatement? _drawKeys;
+
     private IReadOnlyList<TaskRecord> Claim(ClaimWork w)
     {
         long now = Now();
+        if (w.Strategy == SchedulingStrategy.WeightedRandom)
+            foreach (string queue in w.Queues) EnsureWeighted(queue);
         return w.Queues.Length == 1 && w.AgingMs == 0 ? ClaimSingleQueue(w, now) : ClaimMerged(w, now);
     }
 
@@ -245,6 +250,24 @@ public sealed partial class SqliteTaskStore
         var result = new TaskRecord[rows.Count];
         for (int i = 0; i < rows.Count; i++) result[i] = rows[i].Record;
         return result;
+    }
+
+    /// <summary>
+    /// At a queue's first Weighted Random claim (in the claim's transaction): marks it weighted and draws the keys of its
+    /// queued tasks, which until then stayed out of the weighted index (schema version 5). Later claims find it marked.
+    /// </summary>
+    private void EnsureWeighted(string queue)
+    {
+        PreparedStatement mark = Prepare(ref _markWeighted, SqliteClaimSql.MarkWeighted, "$queue");
+        mark.P[0].Value = queue;
+        if (mark.Command.ExecuteNonQuery() == 1)
+        {
+            PreparedStatement draw = Prepare(ref _drawKeys, SqliteClaimSql.DrawKeys, "$queue");
+            draw.P[0].Value = queue;
+            draw.Command.ExecuteNonQuery();
+        }
+        // A queue row that does not exist yet (no task ever) is marked by a later claim. Nothing is cached: a claim
+        // that rolls back takes its mark with it.
     }
 
     private PreparedStatement Track(PreparedStatement statement)

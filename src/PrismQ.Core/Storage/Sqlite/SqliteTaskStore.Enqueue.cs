@@ -15,7 +15,8 @@ public sealed partial class SqliteTaskStore
     internal const string InsertSql =
         "INSERT INTO tasks (queue, type, payload, priority, not_before, max_attempts, timeout_ms, idempotency_key, wr_key, created_at, updated_at) " +
         "VALUES ($queue, $type, $payload, $priority, $not_before, $max_attempts, $timeout_ms, $key, " +
-        "COALESCE((SELECT wr_clock FROM queues WHERE name = $queue), 0) + $wr_draw, $now, $now) ON CONFLICT DO NOTHING";
+        "COALESCE((SELECT CASE WHEN weighted = 1 THEN wr_clock + $wr_draw ELSE " + SqliteClaimSql.UnweightedKey + " END FROM queues WHERE name = $queue), " +
+        SqliteClaimSql.UnweightedKey + "), $now, $now) ON CONFLICT DO NOTHING";
 
     private PreparedStatement? _insert;
     private PreparedStatement? _ensureQueue;

@@ -12,9 +12,13 @@ namespace PrismQ;
 
 public sealed partial class SqliteTaskStore
 {
-    /// <summary>The new Weighted Random key of a task put back in its queue: the queue's clock plus a fresh draw for its weight.</summary>
+    /// <summary>
+    /// The new Weighted Random key of a task put back in its queue: the queue's clock plus a fresh draw for its weight
+    /// when the queue is claimed that way (<c>queues.weighted</c>), else the key that keeps it out of the weighted index.
+    /// </summary>
     private const string RequeueKeySql =
-        "COALESCE((SELECT wr_clock FROM queues WHERE name = tasks.queue), 0) + prismq_exp() * " + WeightedRandomRule.InverseWeightSql;
+        "COALESCE((SELECT CASE WHEN weighted = 1 THEN wr_clock + prismq_exp() * " + WeightedRandomRule.InverseWeightSql + " ELSE " +
+        SqliteClaimSql.UnweightedKey + " END FROM queues WHERE name = tasks.queue), " + SqliteClaimSql.UnweightedKey + ")";
 
     private const string LeaseHeldSql = "WHERE " + SqliteStatus.LeaseHeld;
 
