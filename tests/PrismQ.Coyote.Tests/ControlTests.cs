@@ -198,6 +198,34 @@ public sealed class ControlTests
         Assert.Empty(CoyoteRunner.Check(Test(array: true), _output, Quick).UncontrolledInvocations);
     }
 
+    [Fact]
+    public void Disposing_a_registration_whose_callback_runs_on_a_paused_task_hangs_but_Unregister_does_not()
+    {
+        // CancellationTokenRegistration.Dispose waits (spinning, on a real thread) for its callback when that callback
+        // is running on another thread. Under Coyote the cancelling task can be paused at a scheduling point inside the
+        // callback (here the TaskCompletionSource), so the waiter never returns: Coyote reports a potential deadlock or
+        // hang. Unregister does not wait. The worker's producer and completer unregister their wake-ups this way
+        // (WakeSignal.WakeOn).
+        static Func<Task> Test(bool unregister) => async () =>
+        {
+            using var cancellation = new CancellationTokenSource();
+            var called = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            Task waiter = Task.Run(async () =>
+            {
+                CancellationTokenRegistration registration = cancellation.Token.Register(() => called.TrySetResult(true));
+                await called.Task;
+                if (unregister) registration.Unregister();
+                else registration.Dispose();
+            });
+            await Task.Run(() => cancellation.Cancel());
+            await waiter;
+        };
+
+        FindsBug(Test(unregister: false), "deadlock or hang", QuickLoose with { Iterations = 50 },
+            nameof(Disposing_a_registration_whose_callback_runs_on_a_paused_task_hangs_but_Unregister_does_not));
+        CoyoteRunner.Check(Test(unregister: true), _output, Quick);
+    }
+
     // ---- not controlled --------------------------------------------------------------------------------------------
 
     [Fact]
