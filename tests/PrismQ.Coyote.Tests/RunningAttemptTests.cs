@@ -12,10 +12,10 @@ namespace PrismQ.Coyote.Tests;
 /// <summary>
 /// The worked example on engine code: races on <see cref="RunningAttempt"/> (src/PrismQ.Core/Workers).
 /// TryEnd and MarkHandlerDone use only Interlocked and a TaskCompletionSource, which Coyote controls: those tests are
-/// fully systematic. Cancel hands the token's cancellation and the grace period to ThreadPool.QueueUserWorkItem, and
-/// the grace period is a TimeProvider delay: Coyote controls neither, so in the Cancel tests Coyote explores the
-/// interleavings of the callers (who cancels first, when the handler returns, when the worker looks) while the
-/// cancellation itself runs on a real pool thread at real speed. They list those two calls in KnownUncontrolled.
+/// fully systematic. Cancel starts the token's cancellation and the grace period with Task.Run (controlled), and the
+/// grace period is a TimeProvider delay on a <see cref="ManualClock"/> a test task moves: the delay's task is made by
+/// the BCL, so Coyote reports it as uncontrolled (the Cancel tests list it in KnownUncontrolled), but its timer fires
+/// only on a test task, so nothing runs on a real thread.
 /// </summary>
 public sealed class RunningAttemptTests
 {
@@ -105,7 +105,7 @@ public sealed class RunningAttemptTests
     [Fact]
     public void A_cancel_racing_the_handlers_completion_never_both_abandons_and_completes()
     {
-        // The worker's protocol (Worker.RunAttemptAsync): wait for the handler or the abandon signal, whichever is
+        // The worker's protocol (AttemptExecutor.AwaitAsync): wait for the handler or the abandon signal, whichever is
         // first, then MarkHandlerDone, then record the outcome once (TryEnd). Coyote chooses whether the handler
         // returns (after some yields) or hangs, when the cancel comes and when its grace period (on a ManualClock) ends:
         // a handler still running then is abandoned. Fully controlled but for the BCL's delay task on the manual clock.
