@@ -199,7 +199,7 @@ public sealed class ControlTests
     }
 
     [Fact]
-    public void Disposing_a_registration_whose_callback_runs_on_a_paused_task_hangs_but_Unregister_does_not()
+    public void Unregistering_a_callback_that_runs_on_a_paused_task_does_not_wait_for_it()
     {
         // CancellationTokenRegistration.Dispose waits (spinning, on a real thread) for its callback when that callback
         // is running on another thread. Under Coyote the cancelling task can be paused at a scheduling point inside the
@@ -221,8 +221,9 @@ public sealed class ControlTests
             await waiter;
         };
 
-        FindsBug(Test(unregister: false), "deadlock or hang", QuickLoose with { Iterations = 50 },
-            nameof(Disposing_a_registration_whose_callback_runs_on_a_paused_task_hangs_but_Unregister_does_not));
+        // The hanging half (unregister: false) is not run here: Coyote reports "Potential deadlock or hang detected"
+        // within 50 schedules, but the thread left spinning in Dispose later resumes into the torn-down runtime and
+        // crashes the test host (NullReferenceException in ControlledSynchronizationContext.Post).
         CoyoteRunner.Check(Test(unregister: true), _output, Quick);
     }
 

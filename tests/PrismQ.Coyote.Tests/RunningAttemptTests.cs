@@ -97,8 +97,13 @@ public sealed class RunningAttemptTests
             Specification.Assert(attempt.LeaseLost, $"the lost lease was not recorded (reason {reason})");
             await cancelled.Task;   // the token is cancelled once, on a task of Cancel's own
             Specification.Assert(attempt.CancellationToken.IsCancellationRequested, "token not cancelled");
-            attempt.MarkHandlerDone();   // the handler returns: the grace period's wait ends
             registration.Unregister();
+            // End the grace period's wait inside the iteration: the handler returns and the hour passes. A wait left
+            // pending resumes after Coyote has torn the iteration down and crashes the test host
+            // (NullReferenceException in ControlledSynchronizationContext.Post).
+            attempt.MarkHandlerDone();
+            clock.Advance(grace);
+            for (int i = 0; i < 3; i++) await Task.Yield();
         }, _output, new CoyoteOptions { Iterations = 200, KnownUncontrolled = CancelUncontrolled });
     }
 
