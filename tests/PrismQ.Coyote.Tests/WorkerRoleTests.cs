@@ -391,7 +391,7 @@ public sealed class WorkerRoleTests
 
     // ---- 5. Ctrl+C with prefetched tasks ---------------------------------------------------------------------------
 
-    private static int s_prefetchReleased;
+    private static int s_prefetchReleased, s_startedAfterStop;
 
     [Fact]
     public void A_stop_with_prefetched_tasks_gives_them_back_uncounted_and_never_runs_them()
@@ -400,9 +400,9 @@ public sealed class WorkerRoleTests
         // (Under a frozen clock a handler takes 0 ticks and Producer.PrefetchTarget stays 0, so the clock's timestamp
         // moves 1 µs per reading: a handler then measures a few µs, far below the 5 ms horizon, and the target is
         // the Prefetch bound, 4.) The stop token fires some steps after the first or second handler returned.
-        s_prefetchReleased = 0;
+        s_prefetchReleased = s_startedAfterStop = 0;
         CoyoteRunner.Check(StopWithPrefetched, _output, Options(300));
-        _output.WriteLine($"runs that released prefetched tasks: {s_prefetchReleased}");
+        _output.WriteLine($"runs that released prefetched tasks: {s_prefetchReleased}; runs where a handler started after the stop token fired: {s_startedAfterStop}");
         Assert.True(s_prefetchReleased > 0, "prefetch never engaged before the stop");
     }
 
@@ -448,5 +448,6 @@ public sealed class WorkerRoleTests
             if (row.Status == TaskStatus.Queued) Specification.Assert(row.Attempts == 0, $"task {row.Id} is Queued with {row.Attempts} attempts");
         }
         if (summary.Released > 0) Interlocked.Increment(ref s_prefetchReleased);
+        if (startedAfterStop > 0) Interlocked.Increment(ref s_startedAfterStop);
     }
 }
