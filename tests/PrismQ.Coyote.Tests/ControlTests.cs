@@ -198,6 +198,35 @@ public sealed class ControlTests
         Assert.Empty(CoyoteRunner.Check(Test(array: true), _output, Quick).UncontrolledInvocations);
     }
 
+    [Fact]
+    public void Unregistering_a_callback_that_runs_on_a_paused_task_does_not_wait_for_it()
+    {
+        // CancellationTokenRegistration.Dispose waits (spinning, on a real thread) for its callback when that callback
+        // is running on another thread. Under Coyote the cancelling task can be paused at a scheduling point inside the
+        // callback (here the TaskCompletionSource), so the waiter never returns: Coyote reports a potential deadlock or
+        // hang. Unregister does not wait. The worker's producer and completer unregister their wake-ups this way
+        // (WakeSignal.WakeOn).
+        static Func<Task> Test(bool unregister) => async () =>
+        {
+            using var cancellation = new CancellationTokenSource();
+            var called = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            Task waiter = Task.Run(async () =>
+            {
+                CancellationTokenRegistration registration = cancellation.Token.Register(() => called.TrySetResult(true));
+                await called.Task;
+                if (unregister) registration.Unregister();
+                else registration.Dispose();
+            });
+            await Task.Run(() => cancellation.Cancel());
+            await waiter;
+        };
+
+        // The hanging half (unregister: false) is not run here: Coyote reports "Potential deadlock or hang detected"
+        // within 50 schedules, but the thread left spinning in Dispose later resumes into the torn-down runtime and
+        // crashes the test host (NullReferenceException in ControlledSynchronizationContext.Post).
+        CoyoteRunner.Check(Test(unregister: true), _output, Quick);
+    }
+
     // ---- not controlled --------------------------------------------------------------------------------------------
 
     [Fact]

@@ -12,17 +12,17 @@ namespace PrismQ.Coyote.Tests;
 /// <summary>
 /// The worked example on engine code: races on <see cref="RunningAttempt"/> (src/PrismQ.Core/Workers).
 /// TryEnd and MarkHandlerDone use only Interlocked and a TaskCompletionSource, which Coyote controls: those tests are
-/// fully systematic. Cancel hands the token's cancellation and the grace period to ThreadPool.QueueUserWorkItem, and
-/// the grace period is a TimeProvider delay: Coyote controls neither, so in the Cancel tests Coyote explores the
-/// interleavings of the callers (who cancels first, when the handler returns, when the worker looks) while the
-/// cancellation itself runs on a real pool thread at real speed. They list those two calls in KnownUncontrolled.
+/// fully systematic. Cancel starts the token's cancellation and the grace period with Task.Run (controlled), and the
+/// grace period is a TimeProvider delay on a <see cref="ManualClock"/> a test task moves: the delay's task is made by
+/// the BCL, so Coyote reports it as uncontrolled (the Cancel tests list it in KnownUncontrolled), but its timer fires
+/// only on a test task, so nothing runs on a real thread.
 /// </summary>
 public sealed class RunningAttemptTests
 {
-    // Cancel's two uncontrolled calls: the work item and, inside it, the grace delay.
+    // Cancel's one uncontrolled call: the grace delay, a task the BCL makes on the test's ManualClock (its timer is
+    // the manual clock's, fired by a test task, so nothing runs on a real thread or in real time).
     private static readonly string[] CancelUncontrolled =
     {
-        "System.Threading.ThreadPool.QueueUserWorkItem",
         "System.Threading.Tasks.TimeProviderTaskExtensions.Delay",
     };
 
@@ -75,36 +75,52 @@ public sealed class RunningAttemptTests
         {
             using RunningAttempt attempt = NewAttempt();
             var cancelled = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-            using CancellationTokenRegistration registration = attempt.CancellationToken.Register(() => cancelled.TrySetResult(true));
-            var grace = TimeSpan.FromHours(1);   // the attempt is not abandoned in this test
+            // Not disposed: Dispose waits for a callback running on another task, and Coyote may have paused that task
+            // inside the callback (a hang). Unregister does not wait.
+            CancellationTokenRegistration registration = attempt.CancellationToken.Register(() => cancelled.TrySetResult(true));
+            var grace = TimeSpan.FromHours(1);   // the attempt is not abandoned in this test: the clock never moves
+            var clock = new ManualClock();
 
             CancelReason seenAfterFirst = CancelReason.None;
             Task timeout = Task.Run(() =>
             {
-                attempt.Cancel(CancelReason.Timeout, TimeProvider.System, grace);
+                attempt.Cancel(CancelReason.Timeout, clock, grace);
                 seenAfterFirst = attempt.Reason;
             });
-            Task leaseLost = Task.Run(() => attempt.Cancel(CancelReason.LeaseLost, TimeProvider.System, grace));
-            Task user = Task.Run(() => attempt.Cancel(CancelReason.UserCancel, TimeProvider.System, grace));
+            Task leaseLost = Task.Run(() => attempt.Cancel(CancelReason.LeaseLost, clock, grace));
+            Task user = Task.Run(() => attempt.Cancel(CancelReason.UserCancel, clock, grace));
             await Task.WhenAll(new[] { timeout, leaseLost, user });
 
             CancelReason reason = attempt.Reason;
             Specification.Assert(reason is CancelReason.Timeout or CancelReason.LeaseLost or CancelReason.UserCancel, $"reason {reason}");
             Specification.Assert(seenAfterFirst == reason, $"the reason changed from {seenAfterFirst} to {reason}");
             Specification.Assert(attempt.LeaseLost, $"the lost lease was not recorded (reason {reason})");
-            await cancelled.Task;   // the token is cancelled once, on a pool thread
+            await cancelled.Task;   // the token is cancelled once, on a task of Cancel's own
             Specification.Assert(attempt.CancellationToken.IsCancellationRequested, "token not cancelled");
+            registration.Unregister();
+            // End the grace period's wait inside the iteration: the handler returns and the hour passes. A wait left
+            // pending resumes after Coyote has torn the iteration down and crashes the test host
+            // (NullReferenceException in ControlledSynchronizationContext.Post).
+            attempt.MarkHandlerDone();
+            clock.Advance(grace);
+            for (int i = 0; i < 3; i++) await Task.Yield();
         }, _output, new CoyoteOptions { Iterations = 200, KnownUncontrolled = CancelUncontrolled });
     }
 
     [Fact]
     public void A_cancel_racing_the_handlers_completion_never_both_abandons_and_completes()
     {
-        // The worker's protocol (Worker.RunAttemptAsync): wait for the handler or the abandon signal, whichever is
+        // The worker's protocol (AttemptExecutor.AwaitAsync): wait for the handler or the abandon signal, whichever is
         // first, then MarkHandlerDone, then record the outcome once (TryEnd). Coyote chooses whether the handler
-        // returns (after some yields) or hangs, and when the cancel comes; the grace period is zero, so the attempt is
-        // abandoned as soon as the cancel's work item finds the handler still running.
-        CoyoteRunner.Check(async () =>
+        // returns (after some yields) or hangs, when the cancel comes and when its grace period (on a ManualClock) ends:
+        // a handler still running then is abandoned. Fully controlled but for the BCL's delay task on the manual clock.
+        // 50 schedules: each costs about 0.3 s, as Coyote waits in real time for the BCL's delay task that
+        // RunningAttempt.AbandonAfterGraceAsync awaits (see README.md, "What Coyote controls here").
+        CoyoteRunner.Check(CancelRacingCompletion, _output, new CoyoteOptions { Iterations = 50, KnownUncontrolled = CancelUncontrolled });
+    }
+
+    private static async Task CancelRacingCompletion()
+    {
         {
             using RunningAttempt attempt = NewAttempt();
             var random = CoyoteRandom.Create();
@@ -128,9 +144,16 @@ public sealed class RunningAttemptTests
                 if (attempt.TryEnd()) Interlocked.Increment(ref ended);
             });
 
-            Task canceller = Task.Run(() => attempt.Cancel(CancelReason.UserCancel, TimeProvider.System, TimeSpan.Zero));
+            var clock = new ManualClock();
+            Task canceller = Task.Run(() => attempt.Cancel(CancelReason.UserCancel, clock, TimeSpan.FromSeconds(1)));
+            // The grace period passes once the cancel has started it (its timer is the clock's only one).
+            Task time = Task.Run(async () =>
+            {
+                while (clock.PendingTimers == 0 && !worker.IsCompleted) await Task.Yield();
+                clock.Advance(TimeSpan.FromSeconds(1));
+            });
 
-            await Task.WhenAll(new[] { worker, canceller });
+            await Task.WhenAll(new[] { worker, canceller, time });
             release.TrySetResult(true);
             await handler;
 
@@ -139,6 +162,6 @@ public sealed class RunningAttemptTests
             Specification.Assert(!hangs || abandoned == 1, "a hung handler was not abandoned");
             Specification.Assert(abandoned == 0 || attempt.CancellationToken.IsCancellationRequested, "abandoned before the token was cancelled");
             Specification.Assert(attempt.Reason == CancelReason.UserCancel, $"reason {attempt.Reason}");
-        }, _output, new CoyoteOptions { Iterations = 200, KnownUncontrolled = CancelUncontrolled });
+        }
     }
 }

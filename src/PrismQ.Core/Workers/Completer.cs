@@ -57,7 +57,7 @@ internal sealed class Completer
     /// <summary>Writes batches until <paramref name="stop"/> fires and nothing is left.</summary>
     public async Task RunAsync(CancellationToken stop)
     {
-        using CancellationTokenRegistration wakeOnStop = stop.Register(_wake.Set);
+        using WakeSignal.Registration wakeOnStop = _wake.WakeOn(stop);
         var batch = new List<RunningAttempt>(MaxBatch);
         while (true)
         {

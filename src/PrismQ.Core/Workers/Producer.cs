@@ -130,8 +130,8 @@ internal sealed class Producer
     {
         _callerStop = callerStop;
         _maxRunTimeStop = maxRunTimeStop;
-        using CancellationTokenRegistration wakeOnStop = callerStop.Register(_signal.Set);
-        using CancellationTokenRegistration wakeOnMaxRunTime = maxRunTimeStop.Register(_signal.Set);
+        using WakeSignal.Registration wakeOnStop = _signal.WakeOn(callerStop);
+        using WakeSignal.Registration wakeOnMaxRunTime = _signal.WakeOn(maxRunTimeStop);
 
         WorkerStopReason? ending = null; // a bound was reached: no more claims, the held attempts end on their own
         WorkerStopReason stopReason = WorkerStopReason.Cancelled;
