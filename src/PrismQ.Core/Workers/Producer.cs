@@ -289,8 +289,23 @@ internal sealed class Producer
             PriorityAging = _options.PriorityAging,
         };
         _claimWant = count;
-        _claim = Task.Run(() => _store.ClaimAsync(request, CancellationToken.None));
-        _claim.ContinueWith(static (_, signal) => ((WakeSignal)signal!).Set(), _signal, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        Task<IReadOnlyList<TaskRecord>> claim = Task.Run(() => _store.ClaimAsync(request, CancellationToken.None));
+        _claim = claim;
+        _ = WakeWhenDoneAsync(claim);
+    }
+
+    /// <summary>Wakes the loop once <paramref name="work"/> has completed (its outcome is read by the loop).</summary>
+    private async Task WakeWhenDoneAsync(Task work)
+    {
+        try
+        {
+            await work.ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // Read by CollectClaim.
+        }
+        _signal.Set();
     }
 
     /// <summary>Takes a finished claim's tasks into the held set as prefetched; returns how many (0 on a busy database or an error).</summary>
