@@ -81,6 +81,7 @@ internal sealed class Producer
     /// <summary>A storage error that ended the run (after a graceful stop), or null.</summary>
     public Exception? Fatal { get; private set; }
 
+    /// <summary>Ended attempts by outcome, written by the loop only (read once the run has ended).</summary>
     public long Succeeded, Failed, Retried, LeasesLost, Released, Cancelled, TimedOut, Abandoned;
 
     /// <summary>The worker's trace slot.</summary>
@@ -101,10 +102,18 @@ internal sealed class Producer
     }
 
     /// <summary>The lease keeper's report: this attempt's lease is no longer current.</summary>
-    public void LeaseLost(RunningAttempt attempt) => Post(_leaseLost)(attempt);
+    public void LeaseLost(RunningAttempt attempt)
+    {
+        _leaseLost.Enqueue(attempt);
+        _signal.Set();
+    }
 
     /// <summary>The lease keeper's report: a user asked to cancel this attempt's task.</summary>
-    public void CancelRequested(RunningAttempt attempt) => Post(_cancelRequested)(attempt);
+    public void CancelRequested(RunningAttempt attempt)
+    {
+        _cancelRequested.Enqueue(attempt);
+        _signal.Set();
+    }
 
     /// <summary>Every attempt held now (prefetched, running, completing), as the loop sees it at its next turn.</summary>
     public Task<RunningAttempt[]> HeldAsync()
@@ -319,6 +328,7 @@ internal sealed class Producer
             if (!(e is PrismQException p && p.Code == PrismQErrorCode.DatabaseBusy)) Fatal = e;
             return 0;
         }
+        if (claim.IsCanceled) return 0;
         IReadOnlyList<TaskRecord> claimed = claim.Result;
         long now = _clock.GetTimestamp();
         foreach (TaskRecord task in claimed)
