@@ -50,7 +50,7 @@ internal sealed class LeaseKeeper
         // The registry row is refreshed at least every few seconds, so that Get-PrismQWorker shows current tasks.
         TimeSpan interval = _heartbeat < WorkerRegistry.MaxRegistryHeartbeatInterval ? _heartbeat : WorkerRegistry.MaxRegistryHeartbeatInterval;
         long lastExtend = _clock.GetTimestamp();
-        while (await DelayAsync(interval, stop).ConfigureAwait(false))
+        while (await ClockWait.DelayAsync(_clock, interval, stop).ConfigureAwait(false))
         {
             RunningAttempt[] held;
             try
@@ -110,16 +110,4 @@ internal sealed class LeaseKeeper
         }
     }
 
-    private async Task<bool> DelayAsync(TimeSpan wait, CancellationToken stop)
-    {
-        try
-        {
-            await TimeProviderTaskExtensions.Delay(_clock, wait, stop).ConfigureAwait(false);
-            return true;
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-    }
 }

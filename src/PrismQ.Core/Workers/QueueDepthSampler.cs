@@ -34,20 +34,8 @@ internal static class QueueDepthSampler
                     // A busy or closing database: the next sample tries again; a missing sample loses nothing.
                 }
             }
-            while (await DelayAsync(clock, stop).ConfigureAwait(false));
+            while (await ClockWait.DelayAsync(clock, Interval, stop).ConfigureAwait(false));
         });
     }
 
-    private static async Task<bool> DelayAsync(TimeProvider clock, CancellationToken stop)
-    {
-        try
-        {
-            await TimeProviderTaskExtensions.Delay(clock, Interval, stop).ConfigureAwait(false);
-            return true;
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-    }
 }

@@ -52,7 +52,7 @@ internal sealed class WorkerMaintenance
         DatabaseMaintenance? maintenance = null;
         try
         {
-            while (await DelayAsync(clock, _options.SweepInterval, stop).ConfigureAwait(false))
+            while (await ClockWait.DelayAsync(clock, _options.SweepInterval, stop).ConfigureAwait(false))
             {
                 try
                 {
@@ -88,16 +88,4 @@ internal sealed class WorkerMaintenance
         if (result.Requeued > 0) _requeued();
     }
 
-    private static async Task<bool> DelayAsync(TimeProvider clock, TimeSpan wait, CancellationToken stop)
-    {
-        try
-        {
-            await TimeProviderTaskExtensions.Delay(clock, wait, stop).ConfigureAwait(false);
-            return true;
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-    }
 }
