@@ -226,4 +226,51 @@ public sealed class StorageSqliteMigrationTests : IDisposable
         Assert.Equal(new[] { "8" }, Column(db, InIndex));
         Assert.Equal(8, (await store.ClaimAsync(new ClaimRequest("w") { MaxCount = 100, Strategy = SchedulingStrategy.WeightedRandom })).Count);
     }
+
+    [Fact]
+    public async Task A_version_5_database_keeps_every_queue_in_the_priority_index()
+    {
+        string db = _folder.File("v5.db");
+        RawDb.Exec(db, "PRAGMA journal_mode = WAL; " + string.Concat(SqliteSchema.Migrations.Take(5)) +
+                 $"PRAGMA application_id = {SqliteSchema.ApplicationId}; PRAGMA user_version = 5;");
+        RawDb.Exec(db, "INSERT INTO queues (name) VALUES ('default');" +
+                 "INSERT INTO tasks (queue, type, payload, priority, not_before, max_attempts, created_at, updated_at) VALUES " +
+                 "('default', 'low', '{}', 1, 0, 5, 0, 0), ('default', 'high', '{}', 9, 0, 5, 0, 0);");
+
+        using SqliteTaskStore store = SqliteTaskStore.Open(db);
+        Assert.Equal((long)SqliteSchema.CurrentVersion, store.PragmaValue("user_version"));
+        Assert.Equal(new[] { "1" }, Column(db, "SELECT prioritized FROM queues"));
+        Assert.Equal(new[] { "2" }, Column(db, "SELECT COUNT(*) FROM tasks INDEXED BY ix_tasks_ready_priority WHERE queue = 'default' AND status = 0 AND pq = 1"));
+        Assert.Equal("high", (await store.ClaimAsync(new ClaimRequest("w") { Strategy = SchedulingStrategy.Priority })).Single().Type);
+    }
+
+    [Fact]
+    public async Task A_queue_stays_out_of_the_priority_index_until_its_first_priority_claim()
+    {
+        string db = _folder.File("lazy-priority.db");
+        using SqliteTaskStore store = SqliteTaskStore.Open(db);
+        await store.EnqueueManyAsync(Enumerable.Range(0, 10).Select(i => new EnqueueRequest("p" + i) { Priority = i }));
+        const string InIndex = "SELECT COUNT(*) FROM tasks INDEXED BY ix_tasks_ready_priority WHERE queue = 'default' AND status = 0 AND pq = 1";
+        Assert.Equal(new[] { "0" }, Column(db, InIndex));
+
+        // FIFO claims and a retry leave it out.
+        TaskRecord fifo = (await store.ClaimAsync(new ClaimRequest("w"))).Single();
+        Assert.Equal("p0", fifo.Type);
+        await store.FailAsync(fifo.Id, fifo.LeaseToken!.Value, new TaskError("again"), new RetryPolicy { BaseDelay = TimeSpan.Zero });
+        Assert.Equal(new[] { "0" }, Column(db, InIndex));
+
+        // The first Priority claim puts every queued task in, and claims the highest first.
+        TaskRecord first = (await store.ClaimAsync(new ClaimRequest("w") { Strategy = SchedulingStrategy.Priority })).Single();
+        Assert.Equal("p9", first.Type);
+        Assert.Equal(new[] { "9" }, Column(db, InIndex));
+        // Tasks that enter later, or come back, are in it too.
+        await store.EnqueueAsync(new EnqueueRequest("p20") { Priority = 20 });
+        Assert.Equal(LeaseOutcome.Applied, await store.ReleaseAsync(first.Id, first.LeaseToken!.Value));
+        Assert.Equal(new[] { "11" }, Column(db, InIndex));
+        Assert.Equal(new[] { "p20", "p9", "p8" },
+            (await store.ClaimAsync(new ClaimRequest("w") { Strategy = SchedulingStrategy.Priority, MaxCount = 3 })).Select(t => t.Type));
+        // With aging, too.
+        TaskRecord aged = (await store.ClaimAsync(new ClaimRequest("w") { Strategy = SchedulingStrategy.Priority, PriorityAging = TimeSpan.FromHours(1) })).Single();
+        Assert.Equal("p7", aged.Type);
+    }
 }

@@ -28,8 +28,25 @@ internal static class SqliteClaimSql
         "UPDATE tasks SET wr_key = (SELECT wr_clock FROM queues WHERE name = $queue) + prismq_exp() * " + WeightedRandomRule.InverseWeightSql + " " +
         "WHERE queue = $queue AND status = " + SqliteStatus.Queued;
 
-    /// <summary>The extra condition of a strategy's ready rows: Weighted Random walks only its partial index.</summary>
-    public static string ReadyCondition(SchedulingStrategy strategy) => strategy == SchedulingStrategy.WeightedRandom ? " AND " + WeightedIndexed : "";
+    /// <summary>The condition of the Priority index (its partial WHERE beside the status), repeated by the queries that walk it.</summary>
+    public const string PriorityIndexed = "pq = 1";
+
+    /// <summary>Marks the queue prioritized (at its first Priority claim); one row changed means its queued tasks need marking.</summary>
+    public const string MarkPrioritized = "UPDATE queues SET prioritized = 1 WHERE name = $queue AND prioritized = 0";
+
+    /// <summary>Puts a newly prioritized queue's queued tasks into the Priority index.</summary>
+    public const string MarkQueuedPrioritized = "UPDATE tasks SET pq = 1 WHERE queue = $queue AND status = " + SqliteStatus.Queued;
+
+    /// <summary>The <c>pq</c> of a task (re-)entering its queue: 1 when the queue is claimed by Priority.</summary>
+    public const string EnteringPq = "COALESCE((SELECT prioritized FROM queues WHERE name = tasks.queue), 0)";
+
+    /// <summary>The extra condition of a strategy's ready rows: Weighted Random and Priority walk only their partial indexes.</summary>
+    public static string ReadyCondition(SchedulingStrategy strategy) => strategy switch
+    {
+        SchedulingStrategy.WeightedRandom => " AND " + WeightedIndexed,
+        SchedulingStrategy.Priority => " AND " + PriorityIndexed,
+        _ => "",
+    };
 
     /// <summary>The index order of a strategy (the order in which its ready tasks are claimed).</summary>
     public static string IndexOrder(SchedulingStrategy strategy) => strategy switch
@@ -67,11 +84,13 @@ internal static class SqliteClaimSql
 
     /// <summary>Aging: the next lower priority level that has queued tasks (one index seek).</summary>
     public const string NextLevel =
-        "SELECT priority FROM tasks INDEXED BY ix_tasks_ready_priority WHERE queue = $queue AND status = " + SqliteStatus.Queued + " AND priority < $below ORDER BY priority DESC LIMIT 1";
+        "SELECT priority FROM tasks INDEXED BY ix_tasks_ready_priority WHERE queue = $queue AND status = " + SqliteStatus.Queued + " AND " + PriorityIndexed +
+        " AND priority < $below ORDER BY priority DESC LIMIT 1";
 
     /// <summary>Aging: the oldest ready tasks of one level.</summary>
     public const string LevelHeads =
-        "SELECT id, priority, not_before, wr_key FROM tasks INDEXED BY ix_tasks_ready_priority WHERE queue = $queue AND status = " + SqliteStatus.Queued + " AND priority = $priority AND not_before <= $now " +
+        "SELECT id, priority, not_before, wr_key FROM tasks INDEXED BY ix_tasks_ready_priority WHERE queue = $queue AND status = " + SqliteStatus.Queued + " AND " + PriorityIndexed +
+        " AND priority = $priority AND not_before <= $now " +
         "ORDER BY not_before, id LIMIT $n";
 
     /// <summary>Aging: the oldest queued task of the queue, for the bound on what aging can add.</summary>

@@ -7,7 +7,7 @@ namespace PrismQ.Storage.Sqlite;
 internal static class SqliteSchema
 {
     /// <summary>The version this code writes and understands.</summary>
-    public const int CurrentVersion = 5;
+    public const int CurrentVersion = 6;
 
     /// <summary>'PrMQ': marks a PrismQ database (<c>PRAGMA application_id</c>).</summary>
     public const int ApplicationId = 0x50724D51;
@@ -121,6 +121,18 @@ internal static class SqliteSchema
         UPDATE tasks SET wr_key = -1 WHERE status = 0 AND queue NOT IN (SELECT name FROM queues WHERE weighted = 1);
         DROP INDEX ix_tasks_ready_weighted;
         CREATE INDEX ix_tasks_ready_weighted ON tasks (queue, wr_key, not_before) WHERE status = 0 AND wr_key >= 0;
+        """,
+
+        // Version 6: the Priority index likewise holds only the queues claimed that way (tasks.pq = 1, set for the queued
+        // tasks of a queue at its first Priority claim and for every task that enters a queue marked prioritized). No
+        // trace says which queues were claimed by Priority before, so every existing queue stays prioritized.
+        """
+        ALTER TABLE queues ADD COLUMN prioritized INTEGER NOT NULL DEFAULT 0;
+        UPDATE queues SET prioritized = 1;
+        ALTER TABLE tasks ADD COLUMN pq INTEGER NOT NULL DEFAULT 0;
+        UPDATE tasks SET pq = 1 WHERE status = 0;
+        DROP INDEX ix_tasks_ready_priority;
+        CREATE INDEX ix_tasks_ready_priority ON tasks (queue, priority DESC, not_before, id) WHERE status = 0 AND pq = 1;
         """,
     };
 }

@@ -19,7 +19,7 @@ public sealed partial class SqliteTaskStore
     private const string RetrySetSql =
         "UPDATE tasks SET status = " + SqliteStatus.Queued + ", attempts = 0, cancel_requested = 0, not_before = $now, finished_at = NULL, result = NULL, " +
         "progress_percent = NULL, progress_message = NULL, lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL, " +
-        "error_message = NULL, error_type = NULL, error_detail = NULL, wr_key = " + RequeueKeySql + ", updated_at = $now ";
+        "error_message = NULL, error_type = NULL, error_detail = NULL, wr_key = " + RequeueKeySql + ", pq = " + SqliteClaimSql.EnteringPq + ", updated_at = $now ";
 
     private PreparedStatement? _cancelQueued;
     private PreparedStatement? _cancelRunning;

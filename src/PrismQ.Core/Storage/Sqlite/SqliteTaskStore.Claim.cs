@@ -58,12 +58,16 @@ public sealed partial class SqliteTaskStore
 
     private PreparedStatement? _markWeighted;
     private PreparedStatement? _drawKeys;
+    private PreparedStatement? _markPrioritized;
+    private PreparedStatement? _markQueuedPrioritized;
 
     private IReadOnlyList<TaskRecord> Claim(ClaimWork w)
     {
         long now = Now();
         if (w.Strategy == SchedulingStrategy.WeightedRandom)
             foreach (string queue in w.Queues) EnsureWeighted(queue);
+        else if (w.Strategy == SchedulingStrategy.Priority)
+            foreach (string queue in w.Queues) EnsurePrioritized(queue);
         return w.Queues.Length == 1 && w.AgingMs == 0 ? ClaimSingleQueue(w, now) : ClaimMerged(w, now);
     }
 
@@ -268,6 +272,22 @@ public sealed partial class SqliteTaskStore
         }
         // A queue row that does not exist yet (no task ever) is marked by a later claim. Nothing is cached: a claim
         // that rolls back takes its mark with it.
+    }
+
+    /// <summary>
+    /// At a queue's first Priority claim (in the claim's transaction): marks it prioritized and puts its queued tasks into
+    /// the Priority index, which until then they stayed out of (schema version 6).
+    /// </summary>
+    private void EnsurePrioritized(string queue)
+    {
+        PreparedStatement mark = Prepare(ref _markPrioritized, SqliteClaimSql.MarkPrioritized, "$queue");
+        mark.P[0].Value = queue;
+        if (mark.Command.ExecuteNonQuery() == 1)
+        {
+            PreparedStatement queued = Prepare(ref _markQueuedPrioritized, SqliteClaimSql.MarkQueuedPrioritized, "$queue");
+            queued.P[0].Value = queue;
+            queued.Command.ExecuteNonQuery();
+        }
     }
 
     private PreparedStatement Track(PreparedStatement statement)

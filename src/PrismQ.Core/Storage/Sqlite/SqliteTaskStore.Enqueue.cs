@@ -13,8 +13,9 @@ public sealed partial class SqliteTaskStore
 {
     /// <summary>The enqueue INSERT (internal: the benchmarks' raw baseline runs the same statement).</summary>
     internal const string InsertSql =
-        "INSERT INTO tasks (queue, type, payload, priority, not_before, max_attempts, timeout_ms, idempotency_key, wr_key, created_at, updated_at) " +
+        "INSERT INTO tasks (queue, type, payload, priority, not_before, max_attempts, timeout_ms, idempotency_key, pq, wr_key, created_at, updated_at) " +
         "VALUES ($queue, $type, $payload, $priority, $not_before, $max_attempts, $timeout_ms, $key, " +
+        "COALESCE((SELECT prioritized FROM queues WHERE name = $queue), 0), " +
         "COALESCE((SELECT CASE WHEN weighted = 1 THEN wr_clock + $wr_draw ELSE " + SqliteClaimSql.UnweightedKey + " END FROM queues WHERE name = $queue), " +
         SqliteClaimSql.UnweightedKey + "), $now, $now) ON CONFLICT DO NOTHING";
 

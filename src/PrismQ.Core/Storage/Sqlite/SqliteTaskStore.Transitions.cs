@@ -27,7 +27,7 @@ public sealed partial class SqliteTaskStore
     internal const string RequeueSql =
         "UPDATE tasks SET status = " + SqliteStatus.Queued + ", attempts = attempts - $uncount, " +
         "not_before = CASE WHEN $delay IS NULL THEN not_before ELSE $now + $delay END, finished_at = NULL, " +
-        "wr_key = " + RequeueKeySql + ", lease_owner = NULL, progress_percent = NULL, progress_message = NULL, " +
+        "wr_key = " + RequeueKeySql + ", pq = " + SqliteClaimSql.EnteringPq + ", lease_owner = NULL, progress_percent = NULL, progress_message = NULL, " +
         "error_message = $message, error_type = $type, error_detail = $detail, lease_token = NULL, lease_expires_at = NULL, updated_at = $now " +
         "WHERE " + SqliteStatus.LeaseHeld + " AND (cancel_requested = 0 OR $cancel_wins = 0) AND ($if_expired = 0 OR lease_expires_at < $now) RETURNING attempts, not_before";
 
