@@ -13,6 +13,25 @@ public sealed class WorkersPrefetchTests
 {
     private static readonly Task<string?> NoResult = Task.FromResult<string?>(null);
 
+    /// <summary>
+    /// A handler that records each task it runs; the first 20 calls return at once (so the worker learns to prefetch),
+    /// the 21st sets <paramref name="blocked"/> and holds its slot until its token fires.
+    /// </summary>
+    private static Func<TaskContext, CancellationToken, Task<string?>> FastThenBlocking(ConcurrentDictionary<long, bool> ran, ManualResetEventSlim blocked)
+    {
+        int calls = 0;
+        return async (ctx, ct) =>
+        {
+            ran[ctx.TaskId] = true;
+            if (Interlocked.Increment(ref calls) == 21)
+            {
+                blocked.Set();
+                await Task.Delay(Timeout.Infinite, ct);
+            }
+            return null;
+        };
+    }
+
     [Fact]
     public async Task At_concurrency_1_fast_handlers_are_claimed_and_completed_in_batches()
     {
@@ -68,25 +87,11 @@ public sealed class WorkersPrefetchTests
         using var blocked = new ManualResetEventSlim();
         using var stop = new CancellationTokenSource();
         var ran = new ConcurrentDictionary<long, bool>();
-        int calls = 0;
         var options = new WorkerOptions
         {
             Concurrency = 1,
             GracePeriod = TimeSpan.FromSeconds(1),
-            Handlers =
-            {
-                // The first 20 are fast (so the worker learns to prefetch); the 21st holds its slot until the stop.
-                ["t"] = async (ctx, ct) =>
-                {
-                    ran[ctx.TaskId] = true;
-                    if (Interlocked.Increment(ref calls) == 21)
-                    {
-                        blocked.Set();
-                        await Task.Delay(Timeout.Infinite, ct);
-                    }
-                    return null;
-                },
-            },
+            Handlers = { ["t"] = FastThenBlocking(ran, blocked) },
         };
         var worker = new Worker(db.Store, options);
         Task<WorkerRunSummary> run = worker.RunAsync(stop.Token);
@@ -121,25 +126,12 @@ public sealed class WorkersPrefetchTests
         using var stop = new CancellationTokenSource();
         var ran = new ConcurrentDictionary<long, bool>();
         var cancelled = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
-        int calls = 0;
         var options = new WorkerOptions
         {
             Concurrency = 1,
             LeaseDuration = TimeSpan.FromSeconds(2),
             HeartbeatFraction = 0.05, // a heartbeat every 100 ms reads the cancel
-            Handlers =
-            {
-                ["t"] = async (ctx, ct) =>
-                {
-                    ran[ctx.TaskId] = true;
-                    if (Interlocked.Increment(ref calls) == 21)
-                    {
-                        blocked.Set();
-                        await Task.Delay(Timeout.Infinite, ct);
-                    }
-                    return null;
-                },
-            },
+            Handlers = { ["t"] = FastThenBlocking(ran, blocked) },
             AttemptEnded = end =>
             {
                 if (end.Outcome == AttemptOutcome.Cancelled) cancelled.TrySetResult(end.TaskId);
