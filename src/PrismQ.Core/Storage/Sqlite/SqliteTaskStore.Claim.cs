@@ -258,36 +258,31 @@ public sealed partial class SqliteTaskStore
 
     /// <summary>
     /// At a queue's first Weighted Random claim (in the claim's transaction): marks it weighted and draws the keys of its
-    /// queued tasks, which until then stayed out of the weighted index (schema version 5). Later claims find it marked.
+    /// queued tasks, which until then stayed out of the weighted index (schema version 5).
     /// </summary>
-    private void EnsureWeighted(string queue)
-    {
-        PreparedStatement mark = Prepare(ref _markWeighted, SqliteClaimSql.MarkWeighted, "$queue");
-        mark.P[0].Value = queue;
-        if (mark.Command.ExecuteNonQuery() == 1)
-        {
-            PreparedStatement draw = Prepare(ref _drawKeys, SqliteClaimSql.DrawKeys, "$queue");
-            draw.P[0].Value = queue;
-            draw.Command.ExecuteNonQuery();
-        }
-        // A queue row that does not exist yet (no task ever) is marked by a later claim. Nothing is cached: a claim
-        // that rolls back takes its mark with it.
-    }
+    private void EnsureWeighted(string queue) =>
+        MarkQueueOnce(ref _markWeighted, SqliteClaimSql.MarkWeighted, ref _drawKeys, SqliteClaimSql.DrawKeys, queue);
 
     /// <summary>
     /// At a queue's first Priority claim (in the claim's transaction): marks it prioritized and puts its queued tasks into
     /// the Priority index, which until then they stayed out of (schema version 6).
     /// </summary>
-    private void EnsurePrioritized(string queue)
+    private void EnsurePrioritized(string queue) =>
+        MarkQueueOnce(ref _markPrioritized, SqliteClaimSql.MarkPrioritized, ref _markQueuedPrioritized, SqliteClaimSql.MarkQueuedPrioritized, queue);
+
+    /// <summary>
+    /// Runs <paramref name="markSql"/> (an UPDATE of the queue row that changes it only once) and, when it changed the
+    /// row, <paramref name="backfillSql"/> for the queue's queued tasks. A queue row that does not exist yet (no task ever)
+    /// is marked by a later claim. Nothing is cached: a claim that rolls back takes its mark with it.
+    /// </summary>
+    private void MarkQueueOnce(ref PreparedStatement? mark, string markSql, ref PreparedStatement? backfill, string backfillSql, string queue)
     {
-        PreparedStatement mark = Prepare(ref _markPrioritized, SqliteClaimSql.MarkPrioritized, "$queue");
-        mark.P[0].Value = queue;
-        if (mark.Command.ExecuteNonQuery() == 1)
-        {
-            PreparedStatement queued = Prepare(ref _markQueuedPrioritized, SqliteClaimSql.MarkQueuedPrioritized, "$queue");
-            queued.P[0].Value = queue;
-            queued.Command.ExecuteNonQuery();
-        }
+        PreparedStatement marking = Prepare(ref mark, markSql, "$queue");
+        marking.P[0].Value = queue;
+        if (marking.Command.ExecuteNonQuery() != 1) return;
+        PreparedStatement filling = Prepare(ref backfill, backfillSql, "$queue");
+        filling.P[0].Value = queue;
+        filling.Command.ExecuteNonQuery();
     }
 
     private PreparedStatement Track(PreparedStatement statement)
