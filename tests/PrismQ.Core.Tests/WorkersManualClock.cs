@@ -4,13 +4,26 @@ using System.Threading;
 
 namespace PrismQ.Tests;
 
-/// <summary>A clock that moves only when the test calls <see cref="Advance"/>; its timers fire then.</summary>
+/// <summary>
+/// A clock that moves only when the test calls <see cref="Advance"/>; the timers that fall due fire then, on the
+/// calling thread (or task), so a test decides when a timeout, a grace period, a poll or a heartbeat happens. It uses
+/// a <c>lock</c> and no real timer, so Coyote controls it too: tests/PrismQ.Coyote.Tests compiles this file as well.
+/// </summary>
+/// <remarks>
+/// <see cref="TimestampStep"/> makes every <see cref="GetTimestamp"/> call advance the timestamp a little (without
+/// firing timers): a worker measures its handlers with the clock's timestamps, and under a frozen clock every handler
+/// takes 0 ticks, so the producer's prefetch target (<c>Producer.PrefetchTarget</c>) stays 0.
+/// </remarks>
 internal sealed class WorkersManualClock : TimeProvider
 {
     private readonly object _gate = new();
     private readonly List<ManualTimer> _timers = new();
     private DateTimeOffset _now = new(2030, 1, 1, 0, 0, 0, TimeSpan.Zero);
-    private long _ticks;
+    private long _ticks;      // the time timers are due against
+    private long _drift;      // what TimestampStep added to timestamps on top of _ticks
+
+    /// <summary>Ticks added to the timestamp on every <see cref="GetTimestamp"/> call (0: a frozen clock).</summary>
+    public long TimestampStep { get; init; }
 
     public override DateTimeOffset GetUtcNow()
     {
@@ -21,7 +34,17 @@ internal sealed class WorkersManualClock : TimeProvider
 
     public override long GetTimestamp()
     {
-        lock (_gate) return _ticks;
+        lock (_gate)
+        {
+            _drift += TimestampStep;
+            return _ticks + _drift;
+        }
+    }
+
+    /// <summary>Timers waiting to fire.</summary>
+    public int PendingTimers
+    {
+        get { lock (_gate) return _timers.Count; }
     }
 
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
@@ -31,7 +54,7 @@ internal sealed class WorkersManualClock : TimeProvider
         return timer;
     }
 
-    /// <summary>Moves the clock and fires every timer that falls due (on the calling thread).</summary>
+    /// <summary>Moves the clock and fires every timer that falls due, on the calling task.</summary>
     public void Advance(TimeSpan delta)
     {
         List<ManualTimer> due;

@@ -7,19 +7,21 @@ using Xunit;
 using Xunit.Abstractions;
 using CoyoteRandom = Microsoft.Coyote.Random.Generator;
 
+using PrismQ.Tests;
+
 namespace PrismQ.Coyote.Tests;
 
 /// <summary>
 /// The worked example on engine code: races on <see cref="RunningAttempt"/> (src/PrismQ.Core/Workers).
 /// TryEnd and MarkHandlerDone use only Interlocked and a TaskCompletionSource, which Coyote controls: those tests are
 /// fully systematic. Cancel starts the token's cancellation and the grace period with Task.Run (controlled), and the
-/// grace period is a TimeProvider delay on a <see cref="ManualClock"/> a test task moves: the delay's task is made by
+/// grace period is a TimeProvider delay on a <see cref="WorkersManualClock"/> a test task moves: the delay's task is made by
 /// the BCL, so Coyote reports it as uncontrolled (the Cancel tests list it in KnownUncontrolled), but its timer fires
 /// only on a test task, so nothing runs on a real thread.
 /// </summary>
 public sealed class RunningAttemptTests
 {
-    // Cancel's one uncontrolled call: the grace delay, a task the BCL makes on the test's ManualClock (its timer is
+    // Cancel's one uncontrolled call: the grace delay, a task the BCL makes on the test's WorkersManualClock (its timer is
     // the manual clock's, fired by a test task, so nothing runs on a real thread or in real time).
     private static readonly string[] CancelUncontrolled =
     {
@@ -79,7 +81,7 @@ public sealed class RunningAttemptTests
             // inside the callback (a hang). Unregister does not wait.
             CancellationTokenRegistration registration = attempt.CancellationToken.Register(() => cancelled.TrySetResult(true));
             var grace = TimeSpan.FromHours(1);   // the attempt is not abandoned in this test: the clock never moves
-            var clock = new ManualClock();
+            var clock = new WorkersManualClock();
 
             CancelReason seenAfterFirst = CancelReason.None;
             Task timeout = Task.Run(() =>
@@ -112,7 +114,7 @@ public sealed class RunningAttemptTests
     {
         // The worker's protocol (AttemptExecutor.AwaitAsync): wait for the handler or the abandon signal, whichever is
         // first, then MarkHandlerDone, then record the outcome once (TryEnd). Coyote chooses whether the handler
-        // returns (after some yields) or hangs, when the cancel comes and when its grace period (on a ManualClock) ends:
+        // returns (after some yields) or hangs, when the cancel comes and when its grace period (on a WorkersManualClock) ends:
         // a handler still running then is abandoned. Fully controlled but for the BCL's delay task on the manual clock.
         // 50 schedules: each costs about 0.3 s, as Coyote waits in real time for the BCL's delay task that
         // RunningAttempt.AbandonAfterGraceAsync awaits (see README.md, "What Coyote controls here").
@@ -144,7 +146,7 @@ public sealed class RunningAttemptTests
                 if (attempt.TryEnd()) Interlocked.Increment(ref ended);
             });
 
-            var clock = new ManualClock();
+            var clock = new WorkersManualClock();
             Task canceller = Task.Run(() => attempt.Cancel(CancelReason.UserCancel, clock, TimeSpan.FromSeconds(1)));
             // The grace period passes once the cancel has started it (its timer is the clock's only one).
             Task time = Task.Run(async () =>

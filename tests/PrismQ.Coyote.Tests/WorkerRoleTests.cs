@@ -10,11 +10,13 @@ using Xunit;
 using Xunit.Abstractions;
 using CoyoteRandom = Microsoft.Coyote.Random.Generator;
 
+using PrismQ.Tests;
+
 namespace PrismQ.Coyote.Tests;
 
 /// <summary>
 /// The whole worker (<see cref="Worker.RunAsync"/>: producer, executors, completer, lease keeper, maintenance) under
-/// Coyote, on an in-memory <see cref="FakeTaskStore"/> and a <see cref="ManualClock"/> whose timers fire only when a
+/// Coyote, on an in-memory <see cref="FakeTaskStore"/> and a <see cref="WorkersManualClock"/> whose timers fire only when a
 /// test task advances it. Each test races one event against the worker's roles (a stop, a rescue, a user cancel, a
 /// timeout) at points Coyote chooses, and checks after <see cref="Worker.RunAsync"/> returns that every claimed
 /// attempt ended exactly once and that the summary, the attempt observer and the store agree.
@@ -44,7 +46,7 @@ public sealed class WorkerRoleTests
     /// <summary>One worker run: its store, clock, stop token and what the attempt observer saw.</summary>
     private sealed class Run
     {
-        public required ManualClock Clock { get; init; }
+        public required WorkersManualClock Clock { get; init; }
         public required FakeTaskStore Store { get; init; }
         public required Worker Worker { get; init; }
         public required List<AttemptEnd> Ends { get; init; }
@@ -61,7 +63,7 @@ public sealed class WorkerRoleTests
     private static Run NewRun(Func<TaskContext, CancellationToken, Task<string?>> handler, int concurrency, int prefetch = 64, int? maxTasks = null,
         long timestampStep = 0, Action<FakeTaskStore>? fill = null, int tasks = 0)
     {
-        var clock = new ManualClock { TimestampStep = timestampStep };
+        var clock = new WorkersManualClock { TimestampStep = timestampStep };
         var store = new FakeTaskStore(clock);
         for (int i = 0; i < tasks; i++) store.Add();
         fill?.Invoke(store);
