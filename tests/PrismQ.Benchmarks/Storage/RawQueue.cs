@@ -1,5 +1,6 @@
 using System;
 using Microsoft.Data.Sqlite;
+using PrismQ.Internal;
 using PrismQ.Storage.Sqlite;
 
 namespace PrismQ.Benchmarks.Storage;
@@ -68,22 +69,18 @@ internal sealed class RawQueue : IDisposable
 
     public RawQueue(string path, Durability durability)
     {
-        _connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
-        _connection.Open();
-        Execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=" + (durability == Durability.Full ? "FULL" : "NORMAL") +
-                "; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; PRAGMA mmap_size=134217728; PRAGMA cache_size=-20000;" +
-                $" PRAGMA wal_autocheckpoint={WalCheckpointer.BackstopPages};");
-        Execute(Schema);
+        _connection = RawSqlite.OpenLikeTheStore(path, durability);
+        SqliteCommands.Execute(_connection, Schema);
         _checkpointer = new WalCheckpointer(_connection, path, durability);
 
-        _insert = Prepare("INSERT INTO tasks (queue, payload, not_before) VALUES ($queue, $payload, $not_before)", "$queue", "$payload", "$not_before");
+        _insert = RawSqlite.Prepare(_connection, "INSERT INTO tasks (queue, payload, not_before) VALUES ($queue, $payload, $not_before)", "$queue", "$payload", "$not_before");
         _insert.Parameters["$queue"].Value = "default";
-        _claim = Prepare(ClaimSql, "$expires", "$queue", "$now", "$n");
+        _claim = RawSqlite.Prepare(_connection, ClaimSql, "$expires", "$queue", "$now", "$n");
         _claim.Parameters["$queue"].Value = "default";
-        _complete = Prepare(CompleteSql, "$result", "$id", "$token");
+        _complete = RawSqlite.Prepare(_connection, CompleteSql, "$result", "$id", "$token");
         _complete.Parameters["$result"].Value = DBNull.Value;
-        _begin = Prepare("BEGIN IMMEDIATE");
-        _commit = Prepare("COMMIT");
+        _begin = RawSqlite.Prepare(_connection, "BEGIN IMMEDIATE");
+        _commit = RawSqlite.Prepare(_connection, "COMMIT");
     }
 
     private static long Now => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
@@ -183,22 +180,6 @@ internal sealed class RawQueue : IDisposable
         using SqliteDataReader reader = command.ExecuteReader();
         reader.Read();
         return (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3));
-    }
-
-    private void Execute(string sql)
-    {
-        using SqliteCommand command = _connection.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
-    }
-
-    private SqliteCommand Prepare(string sql, params string[] parameters)
-    {
-        SqliteCommand command = _connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (string name in parameters) command.Parameters.Add(new SqliteParameter(name, null));
-        command.Prepare();
-        return command;
     }
 
     public void Dispose()

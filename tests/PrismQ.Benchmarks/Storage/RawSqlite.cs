@@ -1,5 +1,6 @@
 using System;
 using Microsoft.Data.Sqlite;
+using PrismQ.Internal;
 using PrismQ.Storage.Sqlite;
 
 namespace PrismQ.Benchmarks.Storage;
@@ -24,15 +25,11 @@ internal sealed class RawSqlite : IDisposable
 
     public RawSqlite(string path, Durability durability)
     {
-        _connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
-        _connection.Open();
-        Execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=" + (durability == Durability.Full ? "FULL" : "NORMAL") +
-                "; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; PRAGMA mmap_size=134217728; PRAGMA cache_size=-20000;" +
-                $" PRAGMA wal_autocheckpoint={WalCheckpointer.BackstopPages};");
+        _connection = OpenLikeTheStore(path, durability);
         _checkpointer = new WalCheckpointer(_connection, path, durability);
-        Execute("INSERT INTO queues (name) VALUES ('default') ON CONFLICT (name) DO NOTHING");
+        SqliteCommands.Execute(_connection, "INSERT INTO queues (name) VALUES ('default') ON CONFLICT (name) DO NOTHING");
 
-        _insert = Prepare(SqliteTaskStore.InsertSql, "$queue", "$type", "$payload", "$priority", "$not_before", "$max_attempts", "$timeout_ms", "$key", "$wr_draw", "$now");
+        _insert = Prepare(_connection, SqliteTaskStore.InsertSql, "$queue", "$type", "$payload", "$priority", "$not_before", "$max_attempts", "$timeout_ms", "$key", "$wr_draw", "$now");
         _insert.Parameters["$queue"].Value = "default";
         _insert.Parameters["$type"].Value = "bench";
         _insert.Parameters["$priority"].Value = 0;
@@ -40,15 +37,15 @@ internal sealed class RawSqlite : IDisposable
         _insert.Parameters["$timeout_ms"].Value = DBNull.Value;
         _insert.Parameters["$key"].Value = DBNull.Value;
 
-        _claim = Prepare(SqliteClaimSql.SingleQueue(SchedulingStrategy.Fifo), "$owner", "$expires", "$now", "$queue", "$n");
+        _claim = Prepare(_connection, SqliteClaimSql.SingleQueue(SchedulingStrategy.Fifo), "$owner", "$expires", "$now", "$queue", "$n");
         _claim.Parameters["$owner"].Value = "raw";
         _claim.Parameters["$queue"].Value = "default";
         _claim.Parameters["$n"].Value = 1;
 
-        _complete = Prepare(SqliteTaskStore.CompleteSql, "$result", "$now", "$id", "$token");
+        _complete = Prepare(_connection, SqliteTaskStore.CompleteSql, "$result", "$now", "$id", "$token");
         _complete.Parameters["$result"].Value = DBNull.Value;
-        _begin = Prepare("BEGIN IMMEDIATE");
-        _commit = Prepare("COMMIT");
+        _begin = Prepare(_connection, "BEGIN IMMEDIATE");
+        _commit = Prepare(_connection, "COMMIT");
     }
 
     private readonly Random _random = new(42);
@@ -124,16 +121,21 @@ internal sealed class RawSqlite : IDisposable
         return completed;
     }
 
-    public void Execute(string sql)
+    /// <summary>A connection with the store's PRAGMAs (WAL, the durability's synchronous mode, the same caches and backstop).</summary>
+    internal static SqliteConnection OpenLikeTheStore(string path, Durability durability)
     {
-        using SqliteCommand command = _connection.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        connection.Open();
+        SqliteCommands.Execute(connection, "PRAGMA journal_mode=WAL; PRAGMA synchronous=" + (durability == Durability.Full ? "FULL" : "NORMAL") +
+            "; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; PRAGMA mmap_size=134217728; PRAGMA cache_size=-20000;" +
+            $" PRAGMA wal_autocheckpoint={WalCheckpointer.BackstopPages};");
+        return connection;
     }
 
-    private SqliteCommand Prepare(string sql, params string[] parameters)
+    /// <summary>A statement prepared once, with its parameters declared.</summary>
+    internal static SqliteCommand Prepare(SqliteConnection connection, string sql, params string[] parameters)
     {
-        SqliteCommand command = _connection.CreateCommand();
+        SqliteCommand command = connection.CreateCommand();
         command.CommandText = sql;
         foreach (string name in parameters) command.Parameters.Add(new SqliteParameter(name, null));
         command.Prepare();
