@@ -95,6 +95,7 @@ internal sealed class AttemptExecutor
         _report(attempt);
     }
 
-    private static Exception Unwrap(AggregateException aggregate) =>
+    /// <summary>The one exception inside <paramref name="aggregate"/>, or the aggregate when it holds several.</summary>
+    internal static Exception Unwrap(AggregateException aggregate) =>
         aggregate.InnerExceptions.Count == 1 ? aggregate.InnerExceptions[0] : aggregate;
 }

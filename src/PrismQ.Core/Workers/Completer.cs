@@ -135,6 +135,6 @@ internal sealed class Completer
     }
 
     /// <summary>A busy database, a storage error or an I/O error: worth another try.</summary>
-    public static bool IsTransient(Exception e) =>
+    private static bool IsTransient(Exception e) =>
         e is PrismQException p ? p.Code == PrismQErrorCode.DatabaseBusy || p.Code == PrismQErrorCode.StorageError : e is System.IO.IOException;
 }

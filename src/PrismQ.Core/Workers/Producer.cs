@@ -323,7 +323,7 @@ internal sealed class Producer
         _claim = null;
         if (claim.IsFaulted)
         {
-            Exception e = claim.Exception!.InnerExceptions.Count == 1 ? claim.Exception.InnerExceptions[0] : claim.Exception;
+            Exception e = AttemptExecutor.Unwrap(claim.Exception!);
             // Busy past the store's timeout: try again at the next poll. Anything else ends the run.
             if (!(e is PrismQException p && p.Code == PrismQErrorCode.DatabaseBusy)) Fatal = e;
             return 0;
