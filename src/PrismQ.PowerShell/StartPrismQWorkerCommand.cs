@@ -2,13 +2,15 @@ using System;
 using System.Collections;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
-using System.Collections.ObjectModel;
 using System.IO;
+using System.Linq;
 using System.Management.Automation;
 using System.Management.Automation.Runspaces;
 using System.Threading;
 using System.Threading.Tasks;
+using System.Diagnostics;
 using PrismQ.PowerShell.Cores;
+using PrismQ.PowerShell.Handlers;
 
 namespace PrismQ.PowerShell;
 
@@ -22,32 +24,13 @@ public sealed class StartPrismQWorkerCommand : PrismQCmdlet
     /// <summary>The name of the variable that holds the running task's context inside a handler.</summary>
     public const string ContextVariableName = "PrismQTaskContext";
 
-    // Runs a handler at concurrency 1, as a nested pipeline of this runspace (so it sees the caller's session and can be
-    // stopped on its own). The task is $_, $args[0] and the first parameter. $ErrorActionPreference = 'Stop': the first
-    // error the handler writes stops it and fails the attempt (see docs/cmdlets/Start-PrismQWorker.md). The call comes
-    // in a variable, not as arguments: a nested pipeline given arguments stops the session's transcript (Start-Transcript)
-    // from recording anything more of the pipeline it runs in, the worker's warnings included.
-    private const string HereScript = @"$PrismQHandler, $PrismQTask, $PrismQTaskContext = $" + HandlerCallVariableName + @"
-$ErrorActionPreference = 'Stop'
-$_ = $PrismQTask
-& $PrismQHandler $PrismQTask";
-
-    // Set in the caller's scope around each handler call at concurrency 1, and removed after it.
-    private const string HandlerCallVariableName = "PrismQHandlerCall";
-
-    // The same in each runspace of the pool: the handler is rebuilt from its text there, never shared across threads.
-    private const string PoolScript = @"param([string] $PrismQHandlerText, $PrismQTask, $PrismQTaskContext)
-$ErrorActionPreference = 'Stop'
-$PrismQHandler = [scriptblock]::Create($PrismQHandlerText)
-$_ = $PrismQTask
-& $PrismQHandler $PrismQTask";
-
     private readonly CancellationTokenSource _workerStop = new();
     private volatile WorkerHostCore? _host;
-    private ScriptBlock? _handlerForAll;
-    private Dictionary<string, ScriptBlock>? _handlersByType;
-    private Dictionary<string, string>? _handlerText;
-    private Dictionary<string, string?>? _handlerOrigin;
+    private HandlerSet? _handlers;
+    private IReadOnlyCollection<string>? _handledTypes;
+    private readonly Stopwatch _sinceProgress = Stopwatch.StartNew();
+    private ProgressRecord? _progress;
+    private long _shownEnded = -1;
 
     /// <summary>A scriptblock run for every task, or a hashtable from task type to scriptblock (types match ignoring case). The task is <c>$_</c>, <c>$args[0]</c> and the first parameter; what the handler outputs becomes the result; what it throws, and any error it writes, fails the attempt.</summary>
     [Parameter(Mandatory = true, Position = 0)]
@@ -97,6 +80,15 @@ $_ = $PrismQTask
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    /// <summary>Run once in each runspace before its first handler: import modules, define functions and variables the handlers use. At concurrency 1 it runs in a scope of this session that the handlers see, and is gone after the worker.</summary>
+    [Parameter]
+    public ScriptBlock? InitializationScript { get; set; }
+
+    /// <summary>Passed to every handler after the task: <c>param($Task, $First, $Second)</c>. The same objects reach every runspace (not copies).</summary>
+    [Parameter]
+    [Alias("Args")]
+    public object?[]? ArgumentList { get; set; }
+
     /// <inheritdoc />
     protected override void EndProcessing()
     {
@@ -104,58 +96,52 @@ $_ = $PrismQTask
         WorkerSettings settings = Settings();
         if (!ShouldProcess($"PrismQ database '{DatabasePath}', queues {string.Join(", ", Queue)}", "Start a worker")) return;
 
-        RunspacePool? pool = null;
+        var calls = new CallQueue();
         WorkerHostCore? host = null;
+        var loopHost = new LoopHost(() => Stopping || (_host?.IsStopping ?? false), StoppedByUser, EndedCall, Concurrency == 1 ? Housekeeping : null);
+        var loops = new List<HandlerLoop>();
+        var threads = new List<Thread>();
         Task<global::PrismQ.WorkerRunSummary>? run = null;
-        Terminating(null, () =>
-        {
-            if (Concurrency > 1) pool = OpenPool();
-            RunspacePool? p = pool;
-            WorkerHostCore? created = null;
-            created = new WorkerHostCore(Store, settings, p is null ? null : call => InvokeInPool(p, created!, call));
-            host = created;
-            _host = host;
-            run = host.Start(_workerStop.Token);
-        });
-
-        var progress = new ProgressRecord(3, $"PrismQ worker {host!.WorkerId}", "Waiting for tasks");
-        long shownEnded = -1;
-        bool stopShown = false;
         try
         {
-            while (true)
+            if (Concurrency > 1) StartRunspaces(calls, loopHost, loops, threads);
+            Terminating(null, () =>
             {
-                if (host.TryTakeCall(TimeSpan.FromMilliseconds(250), out HandlerCall? call) && call is not null)
-                {
-                    // After Ctrl+C no handler starts: the call ends as cancelled, and the engine, already stopping,
-                    // gives the task back uncounted.
-                    if (UserStopped(host)) StoppedByUser(call);
-                    else RunHere(call, host);
-                }
+                host = new WorkerHostCore(Store, settings, call => Dispatch(calls, call));
+                _host = host;
+                run = host.Start(_workerStop.Token);
+                run.ContinueWith(_ => calls.Close(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            });
 
+            _progress = new ProgressRecord(3, $"PrismQ worker {host!.WorkerId}", "Waiting for tasks");
+            if (Concurrency == 1)
+            {
+                // The handlers run here, on this thread, in this session: the loop returns when the worker has stopped.
+                var here = new HandlerLoop(_handlers!, calls, loopHost, runspace: null);
+                here.Run();
+                if (here.ReadyTask.IsFaulted) InitializationFailed(here.ReadyTask.Exception!, calls, run!);
+            }
+
+            bool stopShown = false;
+            while (!run!.IsCompleted)
+            {
+                host.WaitForNews(TimeSpan.FromMilliseconds(250));
                 if (UserStopped(host))
                 {
-                    if (!stopShown && !run!.IsCompleted && host.InFlight > 0)
+                    // Calls the stopped loops will not take end as cancelled: the stopping engine gives their tasks back.
+                    while (calls.Take(0) is { } left) StoppedByUser(left);
+                    if (!stopShown && !run.IsCompleted && host.InFlight > 0)
                         WriteToHost($"PrismQ worker {host.WorkerId} stopping: {host.InFlight} running task(s) go back to the queue.");
                     stopShown = true;
                 }
                 else
                 {
-                    WriteFailures(host, toHost: false);
-                    WriteFinished(host);
-                    if (host.Ended != shownEnded)
-                    {
-                        shownEnded = host.Ended;
-                        progress.StatusDescription = $"{shownEnded} attempts ended, {host.InFlight} running";
-                        WriteProgress(progress);
-                    }
+                    Housekeeping();
                 }
-
-                if (run!.IsCompleted) break;
             }
 
             global::PrismQ.WorkerRunSummary summary = null!;
-            Terminating(null, () => summary = run!.GetAwaiter().GetResult());
+            Terminating(null, () => summary = run.GetAwaiter().GetResult());
             if (UserStopped(host))
             {
                 // The pipeline is stopping: nothing can be written to it any more, so the summary goes to the host.
@@ -164,17 +150,17 @@ $_ = $PrismQTask
                 throw new PipelineStoppedException();
             }
 
-            WriteFailures(host, toHost: false);
-            WriteFinished(host);
-            progress.RecordType = ProgressRecordType.Completed;
-            WriteProgress(progress);
+            Housekeeping();
+            _progress.RecordType = ProgressRecordType.Completed;
+            WriteProgress(_progress);
             WriteTyped(WorkerHostCore.ToInfo(summary), WorkerRunSummary.PSTypeName);
         }
         finally
         {
             _host = null;
-            pool?.Dispose();
-            host.Dispose();
+            calls.Close();
+            foreach (Thread thread in threads) thread.Join();
+            host?.Dispose();
         }
     }
 
@@ -222,20 +208,16 @@ $_ = $PrismQTask
     private void ParseHandler()
     {
         object handler = Handler is PSObject wrapped ? wrapped.BaseObject : Handler;
+        HandlerSource? forAll = null;
+        Dictionary<string, HandlerSource>? byType = null;
         if (handler is ScriptBlock all)
         {
-            _handlerForAll = all;
-            _handlerText = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { [string.Empty] = all.ToString() };
-            _handlerOrigin = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase) { [string.Empty] = HandlerFailure.Origin(all) };
-            return;
+            forAll = new HandlerSource(all);
         }
-
-        if (handler is IDictionary table && table.Count > 0)
+        else if (handler is IDictionary table && table.Count > 0)
         {
             // Task types match handler keys ignoring case, as PowerShell users expect of hashtable keys.
-            _handlersByType = new Dictionary<string, ScriptBlock>(StringComparer.OrdinalIgnoreCase);
-            _handlerText = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-            _handlerOrigin = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+            byType = new Dictionary<string, HandlerSource>(StringComparer.OrdinalIgnoreCase);
             foreach (DictionaryEntry entry in table)
             {
                 object? value = entry.Value is PSObject v ? v.BaseObject : entry.Value;
@@ -243,19 +225,52 @@ $_ = $PrismQTask
                 if (string.IsNullOrEmpty(type) || value is not ScriptBlock block)
                     ThrowTerminatingError(ToErrorRecord(new PrismQException(PrismQErrorCode.InvalidArgument,
                         $"-Handler entry '{entry.Key}' is not a task type mapped to a scriptblock; write @{{ 'type' = {{ param($Task) ... }} }}.", "Handler", entry.Key), Handler));
-                if (_handlersByType.ContainsKey(type!))
+                if (byType.ContainsKey(type!))
                     ThrowTerminatingError(ToErrorRecord(new PrismQException(PrismQErrorCode.InvalidArgument,
                         $"-Handler has two entries for task type '{type}' that differ only in case; task types match handlers ignoring case, so keep one.", "Handler", type), Handler));
-                _handlersByType[type!] = (ScriptBlock)value!;
-                _handlerText[type!] = ((ScriptBlock)value!).ToString();
-                _handlerOrigin[type!] = HandlerFailure.Origin((ScriptBlock)value!);
+                byType[type!] = new HandlerSource((ScriptBlock)value!);
             }
-
-            return;
+        }
+        else
+        {
+            ThrowTerminatingError(ToErrorRecord(new PrismQException(PrismQErrorCode.InvalidArgument,
+                "-Handler must be a scriptblock, or a non-empty hashtable from task type to scriptblock.", "Handler", handler?.GetType().FullName), Handler));
         }
 
-        ThrowTerminatingError(ToErrorRecord(new PrismQException(PrismQErrorCode.InvalidArgument,
-            "-Handler must be a scriptblock, or a non-empty hashtable from task type to scriptblock.", "Handler", handler?.GetType().FullName), Handler));
+        Hashtable? usingValues = null;
+        Terminating(null, () => usingValues = UsingValues.Capture(this,
+            HandlerSet.Blocks(forAll?.Original, byType?.Values.Select(source => source.Original), InitializationScript)));
+        _handledTypes = byType?.Keys.ToArray();
+        _handlers = new HandlerSet(forAll, byType, InitializationScript is null ? null : new HandlerSource(InitializationScript),
+            ArgumentList ?? Array.Empty<object?>(), usingValues, Preferences());
+    }
+
+    // The handlers' preference variables: the worker's -Verbose, -Debug, -InformationAction and -WarningAction, else the
+    // caller's own preference variables.
+    private object[] Preferences()
+    {
+        object Switch(string parameter, string variable) =>
+            MyInvocation.BoundParameters.TryGetValue(parameter, out object? bound) && bound is SwitchParameter on
+                ? on.IsPresent ? ActionPreference.Continue : ActionPreference.SilentlyContinue
+                : Variable(variable, ActionPreference.SilentlyContinue);
+        object Action(string parameter, string variable) =>
+            MyInvocation.BoundParameters.TryGetValue(parameter, out object? bound) && bound is ActionPreference action
+                ? action
+                : Variable(variable, ActionPreference.Continue);
+        object Variable(string name, ActionPreference fallback)
+        {
+            object? value = GetVariableValue(name);
+            if (value is PSObject wrapped) value = wrapped.BaseObject;
+            return value is ActionPreference preference ? preference : fallback;
+        }
+
+        return new[]
+        {
+            Switch("Verbose", "VerbosePreference"),
+            Switch("Debug", "DebugPreference"),
+            Action("InformationAction", "InformationPreference"),
+            Action("WarningAction", "WarningPreference"),
+        };
     }
 
     private WorkerSettings Settings()
@@ -271,117 +286,148 @@ $_ = $PrismQTask
             MaxRunTime = Bound(nameof(MaxRunTime)) ? MaxRunTime : null,
             LeaseDuration = Bound(nameof(LeaseDuration)) ? LeaseDuration : null,
             WorkerId = WorkerId,
-            HandledTypes = _handlersByType?.Keys,
+            HandledTypes = _handledTypes,
         };
     }
 
-    // Concurrency 1: the user's own scriptblock, on this (the pipeline) thread, as a nested pipeline that the attempt's
-    // token (user cancel, timeout, worker stop) can stop on its own.
-    private void RunHere(HandlerCall call, WorkerHostCore host)
+    // Each call's task object is made here, on the engine's thread, so the handler's thread only runs the handler.
+    private static Task Dispatch(CallQueue calls, HandlerCall call)
     {
-        ScriptBlock handler = _handlerForAll ?? _handlersByType![call.Context.Type];
-        PSObject task = PowerShellValues.Typed(PowerShellValues.Shape(WorkerHostCore.TaskOf(call.Context)), TaskInfo.PSTypeName);
-        using System.Management.Automation.PowerShell ps = System.Management.Automation.PowerShell.Create(RunspaceMode.CurrentRunspace);
-        ps.AddScript(HereScript, useLocalScope: true);
-        call.OnStop(() => ps.BeginStop(null, null));
-        if (call.IsCompleted || call.StopRequested) return;
-        WorkerHostCore.Current = call.Context;
-        SessionState.PSVariable.Set(HandlerCallVariableName, new object[] { handler, task, call.Context });
-        try
-        {
-            Collection<PSObject> output = ps.Invoke();
-            if (ps.InvocationStateInfo.State == PSInvocationState.Stopped) throw new PipelineStoppedException();
-            if (ps.Streams.Error.Count > 0) call.Fail(HandlerFailure.FromRecord(ps.Streams.Error[0]));
-            else call.Succeed(ResultJson(output));
-        }
-        catch (PipelineStoppedException) when (call.IsCompleted || call.CancellationToken.IsCancellationRequested)
-        {
-            call.Cancel(); // The attempt's token stopped it; the engine records why.
-        }
-        catch (PipelineStoppedException)
-        {
-            // Stopped by the session (Ctrl+C) rather than by the attempt's token: the worker stops, and the call ends
-            // as cancelled, which the stopping engine takes as "give the task back uncounted".
-            _workerStop.Cancel();
-            host.StopHandlers();
-            StoppedByUser(call);
-        }
-        catch (Exception ex)
-        {
-            call.Fail(HandlerFailure.FromException(ex));
-        }
-        finally
-        {
-            SessionState.PSVariable.Remove(HandlerCallVariableName);
-            WorkerHostCore.Current = null;
-        }
+        call.Task = PowerShellValues.Typed(PowerShellValues.Shape(WorkerHostCore.TaskOf(call.Context)), TaskInfo.PSTypeName);
+        calls.Add(call);
+        return Task.CompletedTask;
     }
 
-    // Concurrency > 1: runs on an engine thread; only the handler's text crosses into the pool's runspace.
-    private Task InvokeInPool(RunspacePool pool, WorkerHostCore host, HandlerCall call)
-    {
-        string key = _handlerForAll is null ? call.Context.Type : string.Empty;
-        string text = _handlerText![key];
-        string? origin = _handlerOrigin![key];
-        PSObject task = PowerShellValues.Typed(PowerShellValues.Shape(WorkerHostCore.TaskOf(call.Context)), TaskInfo.PSTypeName);
-        System.Management.Automation.PowerShell ps = System.Management.Automation.PowerShell.Create();
-        ps.RunspacePool = pool;
-        ps.AddScript(PoolScript, useLocalScope: true).AddArgument(text).AddArgument(task).AddArgument(call.Context);
-        if (call.IsCompleted || call.StopRequested)
-        {
-            ps.Dispose();
-            return Task.CompletedTask;
-        }
-
-        IAsyncResult started;
-        try
-        {
-            started = ps.BeginInvoke();
-        }
-        catch (Exception ex)
-        {
-            ps.Dispose();
-            call.Fail(HandlerFailure.FromException(ex));
-            return Task.CompletedTask;
-        }
-
-        call.OnStop(() => ps.BeginStop(null, null));
-        return Task.Factory.FromAsync<PSDataCollection<PSObject>>(started, ps.EndInvoke).ContinueWith(done =>
-        {
-            try
-            {
-                Exception? error = done.IsFaulted ? done.Exception!.InnerException ?? done.Exception : null;
-                if (error is PipelineStoppedException && !call.IsCompleted && !call.CancellationToken.IsCancellationRequested && host.IsStopping)
-                {
-                    // Stopped at Ctrl+C: the worker's token is already cancelled (StopProcessing cancels it first).
-                    StoppedByUser(call);
-                }
-                else if (error is not null) call.Fail(HandlerFailure.FromException(error, origin));
-                else if (done.IsCanceled) call.Cancel();
-                else if (ps.Streams.Error.Count > 0) call.Fail(HandlerFailure.FromRecord(ps.Streams.Error[0], origin));
-                else call.Succeed(ResultJson(done.Result));
-            }
-            catch (Exception ex)
-            {
-                call.Fail(HandlerFailure.FromException(ex));
-            }
-            finally
-            {
-                ps.Dispose();
-                host.Wake();
-            }
-        }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
-    }
-
-    private RunspacePool OpenPool()
+    // Concurrency > 1: a runspace and a thread per handler, each opened, initialized and then running its loop for as
+    // long as the worker runs. The engine starts once every runspace is ready.
+    private void StartRunspaces(CallQueue calls, LoopHost loopHost, List<HandlerLoop> loops, List<Thread> threads)
     {
         InitialSessionState state = InitialSessionState.CreateDefault2();
         state.ImportPSModule(new[] { ModuleToImport() });
-        RunspacePool pool = RunspaceFactory.CreateRunspacePool(state);
-        pool.SetMinRunspaces(1);
-        pool.SetMaxRunspaces(Concurrency);
-        pool.Open();
-        return pool;
+        state.ThreadOptions = PSThreadOptions.UseCurrentThread;
+        for (int i = 0; i < Concurrency; i++)
+        {
+            Runspace runspace = RunspaceFactory.CreateRunspace(state);
+            runspace.Name = "PrismQHandler" + (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var loop = new HandlerLoop(_handlers!, calls, loopHost, runspace);
+            var thread = new Thread(() =>
+            {
+                try
+                {
+                    loop.Run();
+                }
+                finally
+                {
+                    runspace.Dispose();
+                }
+            })
+            {
+                IsBackground = true,
+                Name = runspace.Name,
+            };
+            loops.Add(loop);
+            threads.Add(thread);
+            thread.Start();
+        }
+
+        try
+        {
+            Task.WaitAll(loops.Select(loop => loop.ReadyTask).ToArray());
+        }
+        catch (AggregateException failed)
+        {
+            calls.Close();
+            ThrowInitializationFailed(failed);
+        }
+    }
+
+    // The initialization script failed in the caller's runspace (concurrency 1), after the engine started: it stops, and
+    // gives back what it claimed.
+    private void InitializationFailed(AggregateException failed, CallQueue calls, Task run)
+    {
+        _workerStop.Cancel();
+        while (!run.IsCompleted)
+        {
+            while (calls.Take(0) is { } left) StoppedByUser(left);
+            run.Wait(50);
+        }
+
+        ThrowInitializationFailed(failed);
+    }
+
+    private void ThrowInitializationFailed(AggregateException failed)
+    {
+        Exception first = failed.Flatten().InnerExceptions[0];
+        string message = first is InitializationFailedException init
+            ? init.Message + (init.Failure.Error.Detail is { } detail ? "\n" + detail : string.Empty)
+            : "-InitializationScript could not run: " + first.Message;
+        ThrowTerminatingError(new ErrorRecord(new InvalidOperationException(message, first), "PrismQ.InitializationScriptFailed",
+            ErrorCategory.InvalidOperation, InitializationScript));
+    }
+
+    // A handler ended (on its loop's thread): its output, if any, is shown by the cmdlet's thread.
+    private void EndedCall(HandlerCall call)
+    {
+        if (call.Output is not null) _host?.ReportOutput(call);
+    }
+
+    // What the cmdlet writes while the worker runs: each failed attempt, each handler's output, each finished task
+    // (-PassThru) and the progress bar. At concurrency 1 it runs between handlers, on this same thread.
+    private void Housekeeping()
+    {
+        WorkerHostCore? host = _host;
+        if (host is null || UserStopped(host)) return;
+        WriteOutputs(host);
+        WriteFailures(host, toHost: false);
+        WriteFinished(host);
+        if (host.Ended != _shownEnded && _sinceProgress.ElapsedMilliseconds >= 200)
+        {
+            _sinceProgress.Restart();
+            _shownEnded = host.Ended;
+            _progress!.StatusDescription = $"{_shownEnded} attempts ended, {host.InFlight} running";
+            WriteProgress(_progress);
+        }
+    }
+
+    // Each handler's warning, verbose, information and debug records, on the same streams, each marked with its task.
+    private void WriteOutputs(WorkerHostCore host)
+    {
+        while (host.TryTakeOutput(out HandlerCall? call) && call is not null)
+        {
+            string prefix = AttemptOutput.Prefix(call.Context.TaskId, call.Context.Attempt);
+            AttemptOutput output = call.Output!;
+            foreach (object record in output.Records)
+            {
+                switch (record)
+                {
+                    case WarningRecord warning:
+                        WriteWarning(prefix + warning.Message);
+                        break;
+                    case VerboseRecord verbose:
+                        WriteVerbose(prefix + verbose.Message);
+                        break;
+                    case DebugRecord debug:
+                        WriteDebug(prefix + debug.Message);
+                        break;
+                    case InformationRecord information:
+                        WriteInformation(Marked(information, prefix));
+                        break;
+                }
+            }
+
+            if (output.Dropped > 0)
+                WriteWarning(prefix + output.Dropped.ToString(System.Globalization.CultureInfo.InvariantCulture) + " more output records were dropped (the limit is " + AttemptOutput.MaxRecords.ToString(System.Globalization.CultureInfo.InvariantCulture) + " per attempt).");
+        }
+    }
+
+    private static InformationRecord Marked(InformationRecord record, string prefix)
+    {
+        object data = record.MessageData is HostInformationMessage host
+            ? new HostInformationMessage { Message = prefix + host.Message, NoNewLine = host.NoNewLine, ForegroundColor = host.ForegroundColor, BackgroundColor = host.BackgroundColor }
+            : prefix + record.MessageData;
+        var marked = new InformationRecord(data, record.Source);
+        foreach (string tag in record.Tags) marked.Tags.Add(tag);
+        return marked;
     }
 
     private string ModuleToImport()
@@ -395,13 +441,6 @@ $_ = $PrismQTask
         }
 
         return typeof(StartPrismQWorkerCommand).Assembly.Location;
-    }
-
-    private static string? ResultJson(IList<PSObject> output)
-    {
-        if (output.Count == 0) return null;
-        object? plain = output.Count == 1 ? PowerShellValues.ToPlain(output[0]) : PowerShellValues.ToPlain(output);
-        return PayloadJson.Serialize(plain);
     }
 
     // Each failed attempt as it happens, with its task id, type, attempt and message (a transcript then holds them).

@@ -28,9 +28,8 @@ internal sealed class WorkerSettings
 
 /// <summary>
 /// The core of <c>Start-PrismQWorker</c>, with no PowerShell types: runs the engine's <see cref="Worker"/> and turns each
-/// handler invocation into a <see cref="HandlerCall"/>. Without an off-thread invoker, calls wait in a queue that the
-/// cmdlet's own thread pumps (<see cref="TryTakeCall"/>), so handlers run on the pipeline thread; with one, the invoker
-/// runs them (a RunspacePool) and completes them. Task types match handlers ignoring case. Ended attempts are counted,
+/// handler invocation into a <see cref="HandlerCall"/> given to the dispatcher (the cmdlet queues it for its handler
+/// runspaces, which complete it). Task types match handlers ignoring case. Ended attempts are counted,
 /// the ids of tasks that reached a final state are queued for <c>-PassThru</c>, and failed attempts are queued as
 /// <see cref="AttemptFailure"/>s. The engine owns every lease: at Ctrl+C the host only cancels the worker's token and
 /// stops the running handlers (<see cref="StopHandlers"/>); the engine's graceful stop then gives their tasks back.
@@ -38,19 +37,22 @@ internal sealed class WorkerSettings
 internal sealed class WorkerHostCore : IHandlerInvoker, IDisposable
 {
     private readonly Worker _worker;
-    private readonly Func<HandlerCall, Task>? _offThreadInvoker;
-    private readonly BlockingCollection<HandlerCall> _calls = new();
+    private readonly Func<HandlerCall, Task> _dispatch;
     private readonly ConcurrentDictionary<HandlerCall, byte> _inFlight = new();
     private readonly ConcurrentQueue<long> _finished = new();
     private readonly ConcurrentQueue<AttemptFailure> _failures = new();
+    private readonly ConcurrentQueue<HandlerCall> _outputs = new();
     private readonly HashSet<string>? _handledTypes;
     private readonly SemaphoreSlim _wake = new(0);
     private long _ended;
     private volatile bool _stopping;
 
-    public WorkerHostCore(ITaskStore store, WorkerSettings settings, Func<HandlerCall, Task>? offThreadInvoker)
+    /// <param name="store">The database.</param>
+    /// <param name="settings">The worker's settings.</param>
+    /// <param name="dispatch">Runs each call's handler (on another thread) and completes the call.</param>
+    public WorkerHostCore(ITaskStore store, WorkerSettings settings, Func<HandlerCall, Task> dispatch)
     {
-        _offThreadInvoker = offThreadInvoker;
+        _dispatch = dispatch;
         if (settings.HandledTypes is not null) _handledTypes = new HashSet<string>(settings.HandledTypes, StringComparer.OrdinalIgnoreCase);
         var options = new WorkerOptions
         {
@@ -93,25 +95,24 @@ internal sealed class WorkerHostCore : IHandlerInvoker, IDisposable
         return run;
     }
 
-    /// <summary>Waits up to <paramref name="wait"/> for a call to run on this thread (or any other news). Calls already cancelled are skipped.</summary>
-    public bool TryTakeCall(TimeSpan wait, out HandlerCall? call)
-    {
-        call = null;
-        if (_calls.TryTake(out HandlerCall? ready) || (_wake.Wait(wait) && _calls.TryTake(out ready)))
-        {
-            if (ready.IsCompleted) return false;
-            call = ready;
-            return true;
-        }
-
-        return false;
-    }
+    /// <summary>Waits up to <paramref name="wait"/> for news (an attempt ended, output to show, the run ended).</summary>
+    public bool WaitForNews(TimeSpan wait) => _wake.Wait(wait);
 
     /// <summary>Ids of tasks that reached a final state (succeeded, failed, cancelled), in the order they ended.</summary>
     public bool TryTakeFinished(out long taskId) => _finished.TryDequeue(out taskId);
 
     /// <summary>Nudges the pumping thread (for example after an off-thread handler queued a message).</summary>
     public void Wake() => _wake.Release();
+
+    /// <summary>Queues an ended call whose handler wrote warning, verbose, information or debug records, for the cmdlet to show.</summary>
+    public void ReportOutput(HandlerCall call)
+    {
+        _outputs.Enqueue(call);
+        _wake.Release();
+    }
+
+    /// <summary>The next ended call with output to show, in the order they ended.</summary>
+    public bool TryTakeOutput(out HandlerCall? call) => _outputs.TryDequeue(out call);
 
     /// <summary>The next failed attempt (in the order they ended), for the warning stream.</summary>
     public bool TryTakeFailure(out AttemptFailure? failure) => _failures.TryDequeue(out failure);
@@ -127,13 +128,9 @@ internal sealed class WorkerHostCore : IHandlerInvoker, IDisposable
         foreach (HandlerCall call in _inFlight.Keys) call.Stop();
     }
 
-    public void Dispose()
-    {
-        _calls.Dispose();
-        _wake.Dispose();
-    }
+    public void Dispose() => _wake.Dispose();
 
-    /// <summary>The engine's call of a handler: queued for the pipeline thread, or given to the off-thread invoker.</summary>
+    /// <summary>The engine's call of a handler: given to the dispatcher.</summary>
     public Task<string?> InvokeAsync(TaskContext context, CancellationToken cancellationToken)
     {
         if (_handledTypes is not null && !_handledTypes.Contains(context.Type))
@@ -154,16 +151,7 @@ internal sealed class WorkerHostCore : IHandlerInvoker, IDisposable
             call.Stop();
             call.Cancel();
         });
-        if (_offThreadInvoker is null)
-        {
-            _calls.Add(call);
-            _wake.Release();
-        }
-        else
-        {
-            _ = _offThreadInvoker(call);
-        }
-
+        _ = _dispatch(call);
         return call.Completion;
     }
 
@@ -215,7 +203,4 @@ internal sealed class WorkerHostCore : IHandlerInvoker, IDisposable
         Timeout = context.Timeout,
     };
 
-    /// <summary>The task context of the handler running on this thread (set by the pump around each call at concurrency 1).</summary>
-    [ThreadStatic]
-    public static TaskContext? Current;
 }

@@ -1,12 +1,10 @@
 using System.Management.Automation;
-using PrismQ.PowerShell.Cores;
 
 namespace PrismQ.PowerShell;
 
 /// <summary>
 /// Finds the running task inside a handler: the <c>$PrismQTaskContext</c> variable the worker defines around each
-/// handler call (in the pipeline's runspace at concurrency 1, in the pool's runspace above), or the thread's current
-/// call at concurrency 1.
+/// handler call, in the scope of the runspace's handler loop (see <c>HandlerLoop</c>).
 /// </summary>
 internal static class HandlerContext
 {
@@ -14,7 +12,7 @@ internal static class HandlerContext
     {
         object? value = cmdlet.GetVariableValue(StartPrismQWorkerCommand.ContextVariableName);
         if (value is PSObject wrapped) value = wrapped.BaseObject;
-        return value as TaskContext ?? WorkerHostCore.Current;
+        return value as TaskContext;
     }
 
     public static TaskContext Require(PSCmdlet cmdlet, string command) =>

@@ -1,0 +1,326 @@
+using System;
+using System.Collections.Generic;
+using System.Management.Automation;
+using System.Management.Automation.Runspaces;
+using System.Threading;
+using System.Threading.Tasks;
+using PrismQ.PowerShell.Cores;
+
+namespace PrismQ.PowerShell.Handlers;
+
+/// <summary>
+/// One runspace of a worker: it runs one long pipeline (<see cref="Script"/>) that takes handler calls from the
+/// <see cref="CallQueue"/> and runs each with the handlers it compiled once, so nothing is created per task. At
+/// concurrency 1 the runspace is the caller's own (the handlers see the caller's session) and the pipeline runs nested
+/// on the cmdlet's thread; above, each loop has a runspace and a thread of its own.
+/// <para>
+/// Each call's error, warning, verbose, information and debug records land in the pipeline's streams while it runs
+/// (one call at a time per loop), and are taken from them when it ends: the first error record fails the attempt, the
+/// others are kept with the attempt (<see cref="AttemptOutput"/>). A handler is stopped (its attempt was cancelled,
+/// timed out, or the worker stopped) by stopping the pipeline it runs in; the loop then starts a new pipeline in the
+/// same runspace, which runs the initialization script again.
+/// </para>
+/// </summary>
+internal sealed class HandlerLoop
+{
+    // The long pipeline. $ErrorActionPreference = 'Stop': the first error a handler writes stops it and fails the
+    // attempt. The handler is called inside a one-pass loop, so that a break or continue in it ends the handler, not
+    // this loop. The task is $_, the first argument, then -ArgumentList.
+    private const string Script = @"param($PrismQLoop)
+$ErrorActionPreference = 'Stop'
+$VerbosePreference, $DebugPreference, $InformationPreference, $WarningPreference = $PrismQLoop.Preferences
+$PrismQArguments = $PrismQLoop.Arguments
+$PrismQLoop.Compile()
+if ($null -ne ($PrismQInitialization = $PrismQLoop.Initialization())) {
+    try { $null = . $PrismQInitialization } catch { $PrismQLoop.InitializationFailed($_); return }
+}
+$PrismQLoop.Ready()
+while ($null -ne ($PrismQCall = $PrismQLoop.Next())) {
+    $PrismQTaskContext = $PrismQCall.Context
+    $_ = $PrismQCall.Task
+    try {
+        $PrismQLoop.Succeeded(@(do { & $PrismQLoop.Handler $PrismQCall.Task @PrismQArguments } while ($false)))
+    }
+    catch {
+        $PrismQLoop.Failed($_)
+    }
+}";
+
+    private readonly HandlerSet _set;
+    private readonly CallQueue _queue;
+    private readonly LoopHost _host;
+    private readonly Runspace? _runspace;
+    private readonly TaskCompletionSource<bool> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly object _gate = new();
+    private CompiledHandlers? _handlers;
+    private System.Management.Automation.PowerShell? _pipeline;
+    private HandlerCall? _current;
+    private bool _stopIssued;
+
+    /// <param name="set">What the handlers are.</param>
+    /// <param name="queue">Where the calls come from.</param>
+    /// <param name="host">What the loop needs of its worker.</param>
+    /// <param name="runspace">The loop's own runspace (opened on its thread), or null for the caller's runspace.</param>
+    public HandlerLoop(HandlerSet set, CallQueue queue, LoopHost host, Runspace? runspace)
+    {
+        _set = set;
+        _queue = queue;
+        _host = host;
+        _runspace = runspace;
+    }
+
+    /// <summary>Completes when the loop is ready for calls (its initialization script ran), or faults with why it is not.</summary>
+    public Task ReadyTask => _ready.Task;
+
+    // ---- Called by the loop's script, on the loop's thread ----
+
+    /// <summary>The handlers' preference variables.</summary>
+    public object[] Preferences => _set.Preferences;
+
+    /// <summary>The handlers' extra arguments.</summary>
+    public object?[] Arguments => _set.Arguments;
+
+    /// <summary>The handler of the current call.</summary>
+    public ScriptBlock? Handler { get; private set; }
+
+    /// <summary>Compiles the handlers in this runspace (once per pipeline: a new pipeline follows only a stopped handler).</summary>
+    public void Compile() => _handlers = _set.Compile(_runspace is null);
+
+    /// <summary>The initialization script to dot-source in this runspace, or null.</summary>
+    public ScriptBlock? Initialization() =>
+        _set.Initialization is null ? null : _runspace is null ? _set.Initialization.Original : _set.Initialization.Compile();
+
+    public void InitializationFailed(ErrorRecord record) =>
+        _ready.TrySetException(new InitializationFailedException(HandlerFailure.FromRecord(record)));
+
+    public void Ready() => _ready.TrySetResult(true);
+
+    /// <summary>The next call, or null when the loop ends: the queue closed, or this pipeline is being stopped.</summary>
+    public HandlerCall? Next()
+    {
+        while (true)
+        {
+            lock (_gate)
+            {
+                if (_stopIssued) return null;
+            }
+
+            HandlerCall? call = _queue.Take(_host.Between is null ? 1000 : 100);
+            if (call is null)
+            {
+                if (_queue.IsClosed) return null;
+                _host.Between?.Invoke();
+                continue;
+            }
+
+            if (call.IsCompleted) continue;
+            if (call.StopRequested)
+            {
+                call.Cancel(); // stopped before it started
+                continue;
+            }
+
+            lock (_gate)
+            {
+                _current = call;
+            }
+
+            Handler = _handlers!.For(call.Context.Type);
+            call.OnStop(() => StopCurrent(call));
+            return call;
+        }
+    }
+
+    /// <summary>The current call's handler returned: it succeeds with <paramref name="output"/>, unless it wrote an error.</summary>
+    public void Succeeded(object[] output)
+    {
+        HandlerCall call = _current!;
+        System.Management.Automation.PowerShell pipeline = _pipeline!;
+        AttemptOutput.Clear(pipeline.Streams);
+        if (pipeline.Streams.Error.Count > 0)
+        {
+            ErrorRecord first = pipeline.Streams.Error[0];
+            pipeline.Streams.Error.Clear();
+            call.Fail(HandlerFailure.FromRecord(first));
+        }
+        else
+        {
+            try
+            {
+                call.Succeed(ResultJson(output));
+            }
+            catch (Exception ex)
+            {
+                call.Fail(HandlerFailure.FromException(ex));
+            }
+        }
+
+        End(call);
+    }
+
+    /// <summary>The current call's handler threw (or wrote an error, which <c>$ErrorActionPreference = 'Stop'</c> made terminating).</summary>
+    public void Failed(ErrorRecord error)
+    {
+        HandlerCall call = _current!;
+        System.Management.Automation.PowerShell pipeline = _pipeline!;
+        AttemptOutput.Clear(pipeline.Streams);
+        pipeline.Streams.Error.Clear();
+        call.Fail(HandlerFailure.FromRecord(error));
+        End(call);
+    }
+
+    // ---- Run by the worker ----
+
+    /// <summary>Runs the loop on this thread until the queue closes (pipelines restart after a stopped handler).</summary>
+    public void Run()
+    {
+        try
+        {
+            if (_runspace is not null && _runspace.RunspaceStateInfo.State == RunspaceState.BeforeOpen) _runspace.Open();
+            while (RunPipeline() && !_queue.IsClosed && !_host.UserStopping())
+            {
+            }
+        }
+        catch (Exception ex)
+        {
+            _ready.TrySetException(ex);
+        }
+        finally
+        {
+            _ready.TrySetException(new InvalidOperationException("The handler runspace ended before it was ready."));
+        }
+    }
+
+    /// <summary>Runs one pipeline; true when it ended because a handler was stopped or left (a new one should follow).</summary>
+    private bool RunPipeline()
+    {
+        using System.Management.Automation.PowerShell pipeline = _runspace is null
+            ? System.Management.Automation.PowerShell.Create(RunspaceMode.CurrentRunspace)
+            : System.Management.Automation.PowerShell.Create();
+        if (_runspace is not null) pipeline.Runspace = _runspace;
+        pipeline.AddScript(Script, useLocalScope: true).AddParameter("PrismQLoop", this);
+        if (_set.UsingValues is { } usingValues) pipeline.AddParameter(UsingValues.ParameterName, usingValues);
+        PSDataStreams streams = pipeline.Streams;
+        streams.Warning.DataAdded += (_, e) => Keep(streams.Warning[e.Index]);
+        streams.Verbose.DataAdded += (_, e) => Keep(streams.Verbose[e.Index]);
+        streams.Information.DataAdded += (_, e) => Keep(streams.Information[e.Index]);
+        streams.Debug.DataAdded += (_, e) => Keep(streams.Debug[e.Index]);
+        lock (_gate)
+        {
+            _pipeline = pipeline;
+            _stopIssued = false;
+        }
+
+        Exception? error = null;
+        try
+        {
+            pipeline.Invoke();
+        }
+        catch (Exception ex)
+        {
+            error = ex;
+        }
+
+        HandlerCall? left;
+        bool stopped;
+        lock (_gate)
+        {
+            left = _current;
+            _current = null;
+            _pipeline = null;
+            stopped = _stopIssued;
+        }
+
+        if (left is null) return stopped;
+        if (!left.IsCompleted)
+        {
+            if (error is PipelineStoppedException || pipeline.InvocationStateInfo.State == PSInvocationState.Stopped)
+            {
+                if (_host.UserStopping() && !left.CancellationToken.IsCancellationRequested) _host.StoppedByUser(left);
+                else left.Cancel(); // the attempt's token stopped it; the engine records why
+            }
+            else if (error is not null)
+            {
+                left.Fail(HandlerFailure.FromException(error));
+            }
+            else
+            {
+                left.Fail(new HandlerFailedException(new TaskError(
+                    "The handler called exit, which ends the pipeline it runs in; a handler ends with return, and fails its attempt with throw.",
+                    "PrismQ.HandlerExited", null), null));
+            }
+        }
+
+        return true;
+    }
+
+    // Streams are written on the loop's thread, by the current call's handler (or by the initialization script: kept by no call).
+    private void Keep(object record) => _current?.KeepOutput(record);
+
+    private void StopCurrent(HandlerCall call)
+    {
+        System.Management.Automation.PowerShell? pipeline;
+        lock (_gate)
+        {
+            if (_current != call || call.IsCompleted || _pipeline is null) return;
+            _stopIssued = true;
+            pipeline = _pipeline;
+        }
+
+        pipeline.BeginStop(null, null);
+    }
+
+    private void End(HandlerCall call)
+    {
+        lock (_gate)
+        {
+            if (_current == call) _current = null;
+        }
+
+        Handler = null;
+        _host.Ended(call);
+    }
+
+    private static string? ResultJson(object[] output)
+    {
+        if (output.Length == 0) return null;
+        object? plain = output.Length == 1 ? PowerShellValues.ToPlain(output[0]) : PowerShellValues.ToPlain(output);
+        return PayloadJson.Serialize(plain);
+    }
+}
+
+/// <summary>What a <see cref="HandlerLoop"/> needs of the worker that runs it.</summary>
+internal sealed class LoopHost
+{
+    public LoopHost(Func<bool> userStopping, Action<HandlerCall> stoppedByUser, Action<HandlerCall> ended, Action? between)
+    {
+        UserStopping = userStopping;
+        StoppedByUser = stoppedByUser;
+        Ended = ended;
+        Between = between;
+    }
+
+    /// <summary>True once the user stopped the worker (Ctrl+C).</summary>
+    public Func<bool> UserStopping { get; }
+
+    /// <summary>Ends a call that the user's stop interrupted.</summary>
+    public Action<HandlerCall> StoppedByUser { get; }
+
+    /// <summary>Told of each call a handler ended (its output is on the call).</summary>
+    public Action<HandlerCall> Ended { get; }
+
+    /// <summary>Run on the loop's thread between calls at concurrency 1 (the cmdlet writes to its streams then); null above.</summary>
+    public Action? Between { get; }
+}
+
+/// <summary>The <c>-InitializationScript</c> failed in a runspace: the worker does not start.</summary>
+internal sealed class InitializationFailedException : Exception
+{
+    public InitializationFailedException(HandlerFailedException failure)
+        : base("-InitializationScript failed: " + failure.Error.Message, failure)
+    {
+        Failure = failure;
+    }
+
+    public HandlerFailedException Failure { get; }
+}
