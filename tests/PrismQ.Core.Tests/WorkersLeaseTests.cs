@@ -217,7 +217,7 @@ public sealed class WorkersLeaseTests
     public void Progress_percent_out_of_range_is_refused()
     {
         var throttle = new Workers.ProgressThrottle(null!, 1, LeaseToken.NewToken(), TimeSpan.Zero, TimeProvider.System, (_, _) => { });
-        var context = new TaskContext(new TaskRecord { Id = 1, Attempts = 1 }, LeaseToken.NewToken(), "w", CancellationToken.None, throttle, PrismQ.Tracing.NullTraceEmitter.Instance, 0);
+        var context = new TaskContext(new TaskRecord { Id = 1, Attempts = 1 }, LeaseToken.NewToken(), "w", CancellationToken.None, throttle, PrismQ.Tracing.NullTraceEmitter.Instance, 0, TimeProvider.System);
         var error = Assert.Throws<PrismQException>(() => context.ReportProgress(101));
         Assert.Equal(PrismQErrorCode.InvalidArgument, error.Code);
         Assert.Contains("101", error.Message);
