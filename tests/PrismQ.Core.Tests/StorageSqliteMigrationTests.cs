@@ -273,4 +273,35 @@ public sealed class StorageSqliteMigrationTests : IDisposable
         TaskRecord aged = (await store.ClaimAsync(new ClaimRequest("w") { Strategy = SchedulingStrategy.Priority, PriorityAging = TimeSpan.FromHours(1) })).Single();
         Assert.Equal("p7", aged.Type);
     }
+
+    [Fact]
+    public async Task A_version_6_database_gets_the_output_table_and_keeps_its_tasks_and_error_history()
+    {
+        string db = _folder.File("v6.db");
+        RawDb.Exec(db, "PRAGMA journal_mode = WAL; " + string.Concat(SqliteSchema.Migrations.Take(6)) +
+                 $"PRAGMA application_id = {SqliteSchema.ApplicationId}; PRAGMA user_version = 6;");
+        RawDb.Exec(db, "INSERT INTO queues (name) VALUES ('default');" +
+                 "INSERT INTO tasks (queue, type, payload, not_before, max_attempts, attempts, status, error_message, finished_at, created_at, updated_at) " +
+                 "VALUES ('default', 'bad', '{}', 0, 1, 1, 3, 'it broke', 5, 0, 5);" +
+                 "INSERT INTO task_errors (task_id, attempt, at, message) VALUES (1, 1, 5, 'it broke');" +
+                 "INSERT INTO tasks (queue, type, payload, not_before, max_attempts, pq, created_at, updated_at) VALUES ('default', 'next', '{}', 0, 5, 1, 0, 0);");
+        Assert.Empty(Column(db, "SELECT name FROM sqlite_master WHERE name = 'task_output'"));
+
+        using SqliteTaskStore store = SqliteTaskStore.Open(db);
+        Assert.Equal((long)SqliteSchema.CurrentVersion, store.PragmaValue("user_version"));
+        Assert.Equal(new[] { "task_id", "id" }, Column(db, "SELECT name FROM pragma_index_info('ix_task_output_task')"));
+        TaskRecord bad = (await store.GetAsync(1))!;
+        Assert.Equal("it broke", Assert.Single(bad.Errors).Message);
+        Assert.Empty(bad.Output);
+
+        // The migrated database takes output with a transition, and its trigger deletes it with the task.
+        TaskRecord next = (await store.ClaimAsync(new ClaimRequest("w"))).Single();
+        var output = new[] { new TaskOutputRecord(1, DateTimeOffset.FromUnixTimeMilliseconds(7), TaskOutputStream.Verbose, "done") };
+        await store.ApplyTransitionsAsync(new[] { LeaseTransition.Succeed(next.Id, next.LeaseToken!.Value, null).WithOutput(output) });
+        TaskOutputRecord kept = Assert.Single((await store.GetAsync(next.Id))!.Output);
+        Assert.Equal((1, DateTimeOffset.FromUnixTimeMilliseconds(7), TaskOutputStream.Verbose, "done"), (kept.Attempt, kept.At, kept.Stream, kept.Text));
+        Assert.Equal(new[] { "4" }, Column(db, "SELECT stream FROM task_output"));
+        Assert.True(await store.DeleteAsync(next.Id));
+        Assert.Equal(new[] { "0" }, Column(db, "SELECT COUNT(*) FROM task_output"));
+    }
 }
