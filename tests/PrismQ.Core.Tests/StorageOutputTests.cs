@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading.Tasks;
-using Microsoft.Data.Sqlite;
 using Xunit;
 
 namespace PrismQ.Tests.Storage;
@@ -23,13 +22,7 @@ public sealed class StorageOutputTests
     private static async Task<TransitionResult> Apply(ITaskStore store, LeaseTransition transition) =>
         (await store.ApplyTransitionsAsync(new[] { transition })).Single();
 
-    private static long OutputRows(string db)
-    {
-        using SqliteConnection connection = RawDb.Open(db);
-        using SqliteCommand count = connection.CreateCommand();
-        count.CommandText = "SELECT COUNT(*) FROM task_output";
-        return (long)count.ExecuteScalar()!;
-    }
+    private static long OutputRows(string db) => RawDb.Scalar(db, "SELECT COUNT(*) FROM task_output");
 
     [Fact]
     public async Task Output_is_written_only_when_its_transition_applies()

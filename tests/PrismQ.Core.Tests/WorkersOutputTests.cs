@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
-using Microsoft.Data.Sqlite;
 using PrismQ.Tests.Storage;
 using Xunit;
 
@@ -11,7 +10,8 @@ namespace PrismQ.Tests;
 
 /// <summary>
 /// The output a handler writes (<see cref="TaskContext.WriteOutput"/>) is kept with its attempt: written with the
-/// attempt's transition, read back on <see cref="TaskRecord.Output"/>, bounded, and never written for a lost lease.
+/// attempt's transition and read back on <see cref="TaskRecord.Output"/>, bounded (a lost lease writes none: see
+/// <see cref="WorkersLeaseTests"/>).
 /// </summary>
 public sealed class WorkersOutputTests
 {
@@ -20,13 +20,7 @@ public sealed class WorkersOutputTests
     private static WorkerOptions Options(string type, Func<TaskContext, CancellationToken, Task<string?>> handler, int? maxTasks) =>
         new() { MaxTasks = maxTasks, TimeProvider = new ManualTimeProvider(WorkerNow), Handlers = { [type] = handler } };
 
-    private static long OutputRows(string db)
-    {
-        using SqliteConnection connection = RawDb.Open(db);
-        using SqliteCommand count = connection.CreateCommand();
-        count.CommandText = "SELECT COUNT(*) FROM task_output";
-        return (long)count.ExecuteScalar()!;
-    }
+    private static long OutputRows(string db) => RawDb.Scalar(db, "SELECT COUNT(*) FROM task_output");
 
     [Fact]
     public async Task Output_of_every_stream_is_kept_with_the_succeeded_task_in_order_with_the_worker_clock_s_time()
@@ -83,47 +77,6 @@ public sealed class WorkersOutputTests
         // A restart keeps the output, as it keeps the error history.
         Assert.True(await db.Store.RetryAsync(id));
         Assert.Equal(expected, (await db.GetAsync(id)).Output.Select(o => (o.Attempt, o.Text)));
-    }
-
-    [Fact]
-    public async Task A_worker_whose_lease_was_taken_over_writes_none_of_its_attempt_s_output()
-    {
-        using var db = new WorkersTestDb();
-        long id = await db.EnqueueAsync("t");
-        using var started = new ManualResetEventSlim();
-        var worker = new Worker(db.Store, new WorkerOptions
-        {
-            MaxTasks = 1,
-            LeaseDuration = TimeSpan.FromSeconds(30),
-            HeartbeatFraction = 0.01,
-            Handlers =
-            {
-                ["t"] = async (ctx, ct) =>
-                {
-                    ctx.WriteOutput(TaskOutputStream.Warning, "before the takeover");
-                    started.Set();
-                    try
-                    {
-                        await Task.Delay(Timeout.Infinite, ct);
-                    }
-                    catch (OperationCanceledException)
-                    {
-                        ctx.WriteOutput(TaskOutputStream.Warning, "after the takeover");
-                    }
-                    return null;
-                },
-            },
-        });
-        Task<WorkerRunSummary> run = worker.RunAsync();
-        started.Within();
-        Assert.Equal(1, (await db.Store.ReclaimWorkerAsync(worker.WorkerId)).Requeued);
-        WorkerRunSummary summary = await run.Within();
-
-        Assert.Equal(1, summary.LeasesLost);
-        TaskRecord task = await db.GetAsync(id);
-        Assert.Equal(TaskStatus.Queued, task.Status);
-        Assert.Empty(task.Output);
-        Assert.Equal(0, OutputRows(db.DbPath));
     }
 
     [Fact]
