@@ -27,12 +27,19 @@ public sealed class StorageSqliteMigrationTests : IDisposable
         return values;
     }
 
+    /// <summary>A new database file at schema <paramref name="version"/>, as that version's PrismQ created it.</summary>
+    private string DatabaseAt(int version)
+    {
+        string db = _folder.File($"v{version}.db");
+        RawDb.Exec(db, "PRAGMA journal_mode = WAL; " + string.Concat(SqliteSchema.Migrations.Take(version)) +
+                 $"PRAGMA application_id = {SqliteSchema.ApplicationId}; PRAGMA user_version = {version};");
+        return db;
+    }
+
     [Fact]
     public async Task A_version_1_database_is_migrated_to_the_current_version_and_keeps_its_tasks()
     {
-        string db = _folder.File("v1.db");
-        RawDb.Exec(db, "PRAGMA journal_mode = WAL; " + SqliteSchema.Migrations[0] +
-                 $"PRAGMA application_id = {SqliteSchema.ApplicationId}; PRAGMA user_version = 1;");
+        string db = DatabaseAt(1);
         RawDb.Exec(db, "INSERT INTO queues (name) VALUES ('default');" +
                  "INSERT INTO tasks (queue, type, payload, not_before, max_attempts, created_at, updated_at) VALUES ('default', 'old', '{}', 0, 5, 0, 0);" +
                  "INSERT INTO tasks (queue, type, payload, not_before, max_attempts, status, started_at, finished_at, created_at, updated_at) VALUES ('default', 'done', '{}', 0, 5, 2, 1, 2, 0, 2);");
@@ -55,9 +62,7 @@ public sealed class StorageSqliteMigrationTests : IDisposable
     [Fact]
     public async Task A_version_2_database_gets_the_error_history_seeded_from_last_errors_and_clean_queued_tasks()
     {
-        string db = _folder.File("v2.db");
-        RawDb.Exec(db, "PRAGMA journal_mode = WAL; " + SqliteSchema.Migrations[0] + SqliteSchema.Migrations[1] +
-                 $"PRAGMA application_id = {SqliteSchema.ApplicationId}; PRAGMA user_version = 2;");
+        string db = DatabaseAt(2);
         RawDb.Exec(db, "INSERT INTO queues (name) VALUES ('default');" +
                  // A failed task with its last error; a queued one (given back) still showing its old worker and progress.
                  "INSERT INTO tasks (queue, type, payload, not_before, max_attempts, attempts, status, lease_owner, error_message, error_type, error_detail, finished_at, created_at, updated_at) " +
@@ -137,9 +142,7 @@ public sealed class StorageSqliteMigrationTests : IDisposable
     [Fact]
     public async Task A_version_3_database_loses_the_lease_expiry_index_and_still_rescues_expired_leases()
     {
-        string db = _folder.File("v3.db");
-        RawDb.Exec(db, "PRAGMA journal_mode = WAL; " + SqliteSchema.Migrations[0] + SqliteSchema.Migrations[1] + SqliteSchema.Migrations[2] +
-                 $"PRAGMA application_id = {SqliteSchema.ApplicationId}; PRAGMA user_version = 3;");
+        string db = DatabaseAt(3);
         // A task running under a lease that expired long ago, and one whose lease is current.
         RawDb.Exec(db, "INSERT INTO queues (name) VALUES ('default');" +
                  "INSERT INTO tasks (queue, type, payload, not_before, max_attempts, attempts, status, lease_owner, lease_token, lease_expires_at, started_at, created_at, updated_at) " +
@@ -187,9 +190,7 @@ public sealed class StorageSqliteMigrationTests : IDisposable
     [Fact]
     public async Task A_version_4_database_keeps_weighted_keys_only_for_queues_claimed_that_way()
     {
-        string db = _folder.File("v4.db");
-        RawDb.Exec(db, "PRAGMA journal_mode = WAL; " + string.Concat(SqliteSchema.Migrations.Take(4)) +
-                 $"PRAGMA application_id = {SqliteSchema.ApplicationId}; PRAGMA user_version = 4;");
+        string db = DatabaseAt(4);
         // 'w' was claimed by Weighted Random before (its clock moved); 'f' never was.
         RawDb.Exec(db, "INSERT INTO queues (name, wr_clock) VALUES ('w', 2.5), ('f', 0);" +
                  "INSERT INTO tasks (queue, type, payload, not_before, max_attempts, wr_key, created_at, updated_at) VALUES " +
@@ -230,9 +231,7 @@ public sealed class StorageSqliteMigrationTests : IDisposable
     [Fact]
     public async Task A_version_5_database_keeps_every_queue_in_the_priority_index()
     {
-        string db = _folder.File("v5.db");
-        RawDb.Exec(db, "PRAGMA journal_mode = WAL; " + string.Concat(SqliteSchema.Migrations.Take(5)) +
-                 $"PRAGMA application_id = {SqliteSchema.ApplicationId}; PRAGMA user_version = 5;");
+        string db = DatabaseAt(5);
         RawDb.Exec(db, "INSERT INTO queues (name) VALUES ('default');" +
                  "INSERT INTO tasks (queue, type, payload, priority, not_before, max_attempts, created_at, updated_at) VALUES " +
                  "('default', 'low', '{}', 1, 0, 5, 0, 0), ('default', 'high', '{}', 9, 0, 5, 0, 0);");
@@ -272,5 +271,34 @@ public sealed class StorageSqliteMigrationTests : IDisposable
         // With aging, too.
         TaskRecord aged = (await store.ClaimAsync(new ClaimRequest("w") { Strategy = SchedulingStrategy.Priority, PriorityAging = TimeSpan.FromHours(1) })).Single();
         Assert.Equal("p7", aged.Type);
+    }
+
+    [Fact]
+    public async Task A_version_6_database_gets_the_output_table_and_keeps_its_tasks_and_error_history()
+    {
+        string db = DatabaseAt(6);
+        RawDb.Exec(db, "INSERT INTO queues (name) VALUES ('default');" +
+                 "INSERT INTO tasks (queue, type, payload, not_before, max_attempts, attempts, status, error_message, finished_at, created_at, updated_at) " +
+                 "VALUES ('default', 'bad', '{}', 0, 1, 1, 3, 'it broke', 5, 0, 5);" +
+                 "INSERT INTO task_errors (task_id, attempt, at, message) VALUES (1, 1, 5, 'it broke');" +
+                 "INSERT INTO tasks (queue, type, payload, not_before, max_attempts, pq, created_at, updated_at) VALUES ('default', 'next', '{}', 0, 5, 1, 0, 0);");
+        Assert.Empty(Column(db, "SELECT name FROM sqlite_master WHERE name = 'task_output'"));
+
+        using SqliteTaskStore store = SqliteTaskStore.Open(db);
+        Assert.Equal((long)SqliteSchema.CurrentVersion, store.PragmaValue("user_version"));
+        Assert.Equal(new[] { "task_id", "id" }, Column(db, "SELECT name FROM pragma_index_info('ix_task_output_task')"));
+        TaskRecord bad = (await store.GetAsync(1))!;
+        Assert.Equal("it broke", Assert.Single(bad.Errors).Message);
+        Assert.Empty(bad.Output);
+
+        // The migrated database takes output with a transition, and its trigger deletes it with the task.
+        TaskRecord next = (await store.ClaimAsync(new ClaimRequest("w"))).Single();
+        var output = new[] { new TaskOutputRecord(1, DateTimeOffset.FromUnixTimeMilliseconds(7), TaskOutputStream.Verbose, "done") };
+        await store.ApplyTransitionsAsync(new[] { LeaseTransition.Succeed(next.Id, next.LeaseToken!.Value, null).WithOutput(output) });
+        TaskOutputRecord kept = Assert.Single((await store.GetAsync(next.Id))!.Output);
+        Assert.Equal((1, DateTimeOffset.FromUnixTimeMilliseconds(7), TaskOutputStream.Verbose, "done"), (kept.Attempt, kept.At, kept.Stream, kept.Text));
+        Assert.Equal(new[] { "4" }, Column(db, "SELECT stream FROM task_output"));
+        Assert.True(await store.DeleteAsync(next.Id));
+        Assert.Equal(new[] { "0" }, Column(db, "SELECT COUNT(*) FROM task_output"));
     }
 }

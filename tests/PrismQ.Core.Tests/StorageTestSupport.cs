@@ -23,6 +23,15 @@ internal static class RawDb
         command.CommandText = sql;
         command.ExecuteNonQuery();
     }
+
+    /// <summary>The first column of the first row of <paramref name="sql"/>, as a number.</summary>
+    public static long Scalar(string db, string sql)
+    {
+        using SqliteConnection connection = Open(db);
+        using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
 }
 
 /// <summary>A clock the test moves by hand.</summary>

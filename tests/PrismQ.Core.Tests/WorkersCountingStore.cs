@@ -9,7 +9,7 @@ namespace PrismQ.Tests;
 internal sealed class CountingStore : ITaskStore
 {
     private readonly ITaskStore _inner;
-    private int _claims, _firstClaimSize = -1, _transitionWrites, _transitionItems, _extendWrites;
+    private int _claims, _firstClaimSize = -1, _transitionWrites, _transitionItems, _transitionsWithOutput, _extendWrites;
 
     public CountingStore(ITaskStore inner) => _inner = inner;
 
@@ -20,6 +20,9 @@ internal sealed class CountingStore : ITaskStore
 
     /// <summary>Transitions written in all.</summary>
     public int TransitionItems => Volatile.Read(ref _transitionItems);
+
+    /// <summary>Transitions written that carried output (<see cref="LeaseTransition.Output"/> not null).</summary>
+    public int TransitionsWithOutput => Volatile.Read(ref _transitionsWithOutput);
 
     /// <summary>Calls of <see cref="ExtendLeasesAsync"/> (one per heartbeat).</summary>
     public int ExtendWrites => Volatile.Read(ref _extendWrites);
@@ -39,6 +42,8 @@ internal sealed class CountingStore : ITaskStore
     {
         Interlocked.Increment(ref _transitionWrites);
         Interlocked.Add(ref _transitionItems, transitions.Count);
+        foreach (LeaseTransition transition in transitions)
+            if (transition.Output is not null) Interlocked.Increment(ref _transitionsWithOutput);
         return _inner.ApplyTransitionsAsync(transitions, cancellationToken);
     }
 

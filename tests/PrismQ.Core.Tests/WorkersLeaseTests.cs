@@ -135,7 +135,17 @@ public sealed class WorkersLeaseTests
             MaxTasks = 1,
             LeaseDuration = TimeSpan.FromSeconds(30), // a lease that cannot expire under load;
             HeartbeatFraction = 0.01,                  // heartbeats every 300 ms all the same
-            Handlers = { ["t"] = async (ctx, ct) => { started.Set(); try { await Task.Delay(Timeout.Infinite, ct); } catch (OperationCanceledException) { cancelled = true; } return "\"stale\""; } },
+            Handlers =
+            {
+                ["t"] = async (ctx, ct) =>
+                {
+                    ctx.WriteOutput(TaskOutputStream.Warning, "before the takeover");
+                    started.Set();
+                    try { await Task.Delay(Timeout.Infinite, ct); } catch (OperationCanceledException) { cancelled = true; }
+                    ctx.WriteOutput(TaskOutputStream.Warning, "after the takeover");
+                    return "\"stale\"";
+                },
+            },
         });
         Task<WorkerRunSummary> run = worker.RunAsync();
         started.Within();
@@ -150,6 +160,7 @@ public sealed class WorkersLeaseTests
         TaskRecord task = await db.GetAsync(id);
         Assert.Equal(TaskStatus.Queued, task.Status);
         Assert.Null(task.Result);
+        Assert.Empty(task.Output); // the attempt's output is written with its transition, and a lost lease has none
         Assert.Equal(1, task.Attempts);
     }
 
@@ -217,7 +228,7 @@ public sealed class WorkersLeaseTests
     public void Progress_percent_out_of_range_is_refused()
     {
         var throttle = new Workers.ProgressThrottle(null!, 1, LeaseToken.NewToken(), TimeSpan.Zero, TimeProvider.System, (_, _) => { });
-        var context = new TaskContext(new TaskRecord { Id = 1, Attempts = 1 }, LeaseToken.NewToken(), "w", CancellationToken.None, throttle, PrismQ.Tracing.NullTraceEmitter.Instance, 0);
+        var context = new TaskContext(new TaskRecord { Id = 1, Attempts = 1 }, LeaseToken.NewToken(), "w", CancellationToken.None, throttle, PrismQ.Tracing.NullTraceEmitter.Instance, 0, TimeProvider.System);
         var error = Assert.Throws<PrismQException>(() => context.ReportProgress(101));
         Assert.Equal(PrismQErrorCode.InvalidArgument, error.Code);
         Assert.Contains("101", error.Message);

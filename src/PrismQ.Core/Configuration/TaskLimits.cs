@@ -1,6 +1,6 @@
 namespace PrismQ;
 
-/// <summary>The fixed limits of task fields, checked at enqueue.</summary>
+/// <summary>The fixed limits of task fields, checked at enqueue, and of the output an attempt keeps.</summary>
 public static class TaskLimits
 {
     /// <summary>The longest task type or queue name, in characters: 200.</summary>
@@ -17,4 +17,16 @@ public static class TaskLimits
 
     /// <summary>The longest idempotency key, in characters: 400.</summary>
     public const int MaxIdempotencyKeyLength = 400;
+
+    /// <summary>
+    /// The most output records an attempt keeps (<see cref="TaskContext.WriteOutput"/>): 100. Further records are
+    /// counted, not kept, and one more record at the end of the attempt says how many were dropped.
+    /// </summary>
+    public const int MaxOutputRecordsPerAttempt = 100;
+
+    /// <summary>
+    /// The longest text of one output record, in characters: 4,000. Longer text is cut to this length, ending with
+    /// "… (N more characters)".
+    /// </summary>
+    public const int MaxOutputRecordLength = 4000;
 }

@@ -80,9 +80,11 @@ public interface ITaskStore : IDisposable
     /// its task is <see cref="TaskStatus.Running"/> under the transition's token (else its result is
     /// <see cref="LeaseOutcome.LeaseLost"/> and nothing changes), and a lost lease does not stop the others. A
     /// transition with <see cref="LeaseTransition.CancelWins"/> makes a task whose cancel was requested
-    /// <see cref="TaskStatus.Cancelled"/> instead. Each error is added to its task's history. Invalid items (a result over
-    /// the size limit) throw <see cref="PrismQException"/> before anything is written. The store decides nothing else:
-    /// see <see cref="LeaseOperations"/> for the single-task forms and the engine's rules.
+    /// <see cref="TaskStatus.Cancelled"/> instead. Each error is added to its task's history, and each transition's
+    /// <see cref="LeaseTransition.Output"/> to its task's output, in the same transaction and only when the transition
+    /// applies. Invalid items (a result over the size limit, output beyond its bounds) throw
+    /// <see cref="PrismQException"/> before anything is written. The store decides nothing else: see
+    /// <see cref="LeaseOperations"/> for the single-task forms and the engine's rules.
     /// </summary>
     Task<IReadOnlyList<TransitionResult>> ApplyTransitionsAsync(IReadOnlyList<LeaseTransition> transitions, CancellationToken cancellationToken = default);
 

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 
 namespace PrismQ;
 
@@ -47,6 +48,12 @@ public sealed class LeaseTransition
     /// <summary>The worker whose lease is taken over (a rescue): its registry row is marked taken over. Null otherwise.</summary>
     public string? TakenOverFrom { get; private set; }
 
+    /// <summary>
+    /// The output the attempt's handler wrote (<see cref="TaskContext.WriteOutput"/>), written with the transition, in
+    /// the same transaction, only when it applies. Null when there is none.
+    /// </summary>
+    public IReadOnlyList<TaskOutputRecord>? Output { get; private set; }
+
     /// <summary>The attempt succeeded with <paramref name="resultJson"/> (JSON text, or null).</summary>
     public static LeaseTransition Succeed(long id, LeaseToken token, string? resultJson) =>
         new(id, token, TaskStatus.Succeeded) { Result = resultJson };
@@ -77,6 +84,17 @@ public sealed class LeaseTransition
     public LeaseTransition IfExpired()
     {
         OnlyIfExpired = true;
+        return this;
+    }
+
+    /// <summary>
+    /// Carries the attempt's output records (see <see cref="Output"/>): at most
+    /// <see cref="TaskLimits.MaxOutputRecordsPerAttempt"/> and the record that says how many more were dropped, each at
+    /// most <see cref="TaskLimits.MaxOutputRecordLength"/> characters.
+    /// </summary>
+    public LeaseTransition WithOutput(IReadOnlyList<TaskOutputRecord>? output)
+    {
+        Output = output;
         return this;
     }
 

@@ -73,6 +73,17 @@ public sealed class TaskRecord
     /// </summary>
     public IReadOnlyList<TaskAttemptError> Errors { get; internal set; } = Array.Empty<TaskAttemptError>();
 
+    /// <summary>
+    /// The output its attempts' handlers wrote (<see cref="TaskContext.WriteOutput"/>: warnings, verbose, debug and
+    /// informational messages), oldest first, each record with its attempt's number; kept across restarts, deleted with
+    /// the task. At most <see cref="TaskLimits.MaxOutputRecordsPerAttempt"/> records per attempt (and one that says how
+    /// many more were dropped), each at most <see cref="TaskLimits.MaxOutputRecordLength"/> characters. Stored with the
+    /// attempt's transition, so a running attempt's output is not here yet, nor that of an attempt whose lease was lost.
+    /// Filled by <see cref="ITaskStore.GetAsync"/> and <see cref="ITaskStore.QueryAsync"/>; empty on the records a claim
+    /// returns.
+    /// </summary>
+    public IReadOnlyList<TaskOutputRecord> Output { get; internal set; } = Array.Empty<TaskOutputRecord>();
+
     /// <summary>When the task was enqueued.</summary>
     public DateTimeOffset CreatedAt { get; init; }
 

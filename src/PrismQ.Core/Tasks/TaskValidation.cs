@@ -159,6 +159,29 @@ internal static class TaskValidation
         if (error is null) throw new PrismQException(PrismQErrorCode.InvalidArgument, "The error is null; it must be a TaskError.", "error");
     }
 
+    /// <summary>An attempt's output as a transition carries it: within the bounds <see cref="Workers.AttemptOutput"/> keeps.</summary>
+    public static void CheckOutput(IReadOnlyList<TaskOutputRecord> output)
+    {
+        if (output.Count > TaskLimits.MaxOutputRecordsPerAttempt + 1)
+            throw new PrismQException(PrismQErrorCode.InvalidArgument,
+                $"The output holds {output.Count} records; an attempt keeps at most {TaskLimits.MaxOutputRecordsPerAttempt} and the record that counts the dropped ones.", "Output", output.Count);
+        for (int i = 0; i < output.Count; i++)
+        {
+            TaskOutputRecord? record = output[i];
+            if (record is null) throw new PrismQException(PrismQErrorCode.InvalidArgument, $"Output[{i}] is null.", "Output", i);
+            CheckOutputStream(record.Stream, $"Output[{i}].Stream");
+            if (record.Text.Length > TaskLimits.MaxOutputRecordLength)
+                throw new PrismQException(PrismQErrorCode.InvalidArgument,
+                    $"Output[{i}] is {record.Text.Length} characters; it must be at most {TaskLimits.MaxOutputRecordLength}.", "Output", record.Text.Length);
+        }
+    }
+
+    public static void CheckOutputStream(TaskOutputStream stream, string parameterName)
+    {
+        if (stream is not (TaskOutputStream.Warning or TaskOutputStream.Verbose or TaskOutputStream.Debug or TaskOutputStream.Information))
+            throw new PrismQException(PrismQErrorCode.InvalidArgument, $"{parameterName} is '{(int)stream}'; it must be Warning, Verbose, Debug or Information.", parameterName, stream);
+    }
+
     public static void CheckFilter(TaskFilter? filter, string parameterName = "filter")
     {
         if (filter is null) throw new PrismQException(PrismQErrorCode.InvalidArgument, $"{parameterName} is null; it must be a TaskFilter.", parameterName);

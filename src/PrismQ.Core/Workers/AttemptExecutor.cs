@@ -48,7 +48,7 @@ internal sealed class AttemptExecutor
             if (message is null) _tracer.Emit(TraceEventKind.Progress, task.Id, task.Attempts, _traceSlot, percent ?? -1);
             else _tracer.EmitDetail(TraceEventKind.Progress, task.Id, task.Attempts, _traceSlot, percent ?? -1, message);
         });
-        var context = new TaskContext(task, attempt.Token, _workerId, attempt.CancellationToken, attempt.Progress, _tracer, _traceSlot);
+        var context = new TaskContext(task, attempt.Token, _workerId, attempt.CancellationToken, attempt.Progress, _tracer, _traceSlot, clock);
         if (task.Timeout is { } timeout) attempt.StartTimeout(timeout, clock, _options.GracePeriod);
         _tracer.Emit(TraceEventKind.Start, task.Id, task.Attempts, _traceSlot, 0);
         // The handler runs on the thread pool, so that one that blocks its thread can still be given up on.
@@ -57,10 +57,10 @@ internal sealed class AttemptExecutor
             attempt.HandlerStartTimestamp = clock.GetTimestamp();
             return _invoker.InvokeAsync(context, attempt.CancellationToken);
         });
-        _ = AwaitAsync(attempt, run);
+        _ = AwaitAsync(attempt, context, run);
     }
 
-    private async Task AwaitAsync(RunningAttempt attempt, Task<string?> run)
+    private async Task AwaitAsync(RunningAttempt attempt, TaskContext context, Task<string?> run)
     {
         try
         {
@@ -83,6 +83,7 @@ internal sealed class AttemptExecutor
                 attempt.Result = run.Result;
             }
             attempt.HandlerTicks = _options.TimeProvider.GetTimestamp() - attempt.HandlerStartTimestamp;
+            attempt.Output = context.TakeOutput();
             attempt.MarkHandlerDone();
             attempt.Dispose();
             if (!attempt.Abandoned && !attempt.LeaseLost && attempt.Progress is { } progress) await progress.FlushAsync().ConfigureAwait(false);

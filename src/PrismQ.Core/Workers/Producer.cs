@@ -486,10 +486,11 @@ internal sealed class Producer
         return AttemptRules.Failed(attempt.Id, attempt.Token, attempt.Attempt, attempt.Task.MaxAttempts, error, _retryPolicy, _store.Options.RandomSource());
     }
 
+    /// <summary>Hands the attempt's transition, with the output its handler wrote (if any), to the completer.</summary>
     private void Complete(RunningAttempt attempt, LeaseTransition transition)
     {
         attempt.Phase = AttemptPhase.Completing;
-        attempt.Transition = transition;
+        attempt.Transition = attempt.Output is { } output ? transition.WithOutput(output) : transition;
         _completer.Enqueue(attempt);
     }
 

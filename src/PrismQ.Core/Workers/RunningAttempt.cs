@@ -56,6 +56,9 @@ internal sealed class RunningAttempt : IDisposable
     /// <summary>The handler's error, set by the executor; null when it returned.</summary>
     public Exception? Error { get; set; }
 
+    /// <summary>The output the handler wrote (set by the executor when the handler ended), or null when it wrote none.</summary>
+    public System.Collections.Generic.IReadOnlyList<TaskOutputRecord>? Output { get; set; }
+
     /// <summary>The handler ignored cancellation past the grace period (set by the executor).</summary>
     public bool Abandoned { get; set; }
 

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Threading;
 using PrismQ.Workers;
 
@@ -10,8 +11,10 @@ public sealed class TaskContext
     private readonly ProgressThrottle _progress;
     private readonly Tracing.ITraceEmitter _tracer;
     private readonly short _workerSlot;
+    private readonly TimeProvider _clock;
+    private AttemptOutput? _output;
 
-    internal TaskContext(TaskRecord task, LeaseToken token, string workerId, CancellationToken cancellationToken, ProgressThrottle progress, Tracing.ITraceEmitter tracer, short workerSlot)
+    internal TaskContext(TaskRecord task, LeaseToken token, string workerId, CancellationToken cancellationToken, ProgressThrottle progress, Tracing.ITraceEmitter tracer, short workerSlot, TimeProvider clock)
     {
         TaskId = task.Id;
         Queue = task.Queue;
@@ -27,6 +30,7 @@ public sealed class TaskContext
         _progress = progress;
         _tracer = tracer;
         _workerSlot = workerSlot;
+        _clock = clock;
     }
 
     /// <summary>The task's id.</summary>
@@ -97,5 +101,33 @@ public sealed class TaskContext
     {
         if (!_tracer.IsEnabled) return;
         _tracer.EmitDetail(TraceEventKind.User, TaskId, Attempt, _workerSlot, value, message ?? string.Empty);
+    }
+
+    /// <summary>
+    /// Keeps a message with this attempt, as <c>Receive-Job</c> keeps a job's streams: it is stored with the attempt's
+    /// transition (success, retry, dead letter, cancel, or release at a stop), in the same transaction, and read back
+    /// with the task (<see cref="TaskRecord.Output"/>), stamped with this attempt's number and the worker clock's time.
+    /// Nothing is stored when the attempt's lease was lost, nor what is written after the handler has ended. Safe to call
+    /// from any thread. Bounded: at most <see cref="TaskLimits.MaxOutputRecordsPerAttempt"/> records per attempt (later
+    /// ones are counted, and one last record says how many were dropped), each at most
+    /// <see cref="TaskLimits.MaxOutputRecordLength"/> characters (longer text is cut, ending with
+    /// "… (N more characters)").
+    /// </summary>
+    /// <param name="stream">The stream: Warning, Verbose, Debug or Information.</param>
+    /// <param name="text">The message (null is kept as empty text).</param>
+    public void WriteOutput(TaskOutputStream stream, string text)
+    {
+        Tasks.TaskValidation.CheckOutputStream(stream, nameof(stream));
+        AttemptOutput output = Volatile.Read(ref _output) ?? CreateOutput();
+        output.Add(_clock.GetUtcNow(), stream, text ?? string.Empty);
+    }
+
+    /// <summary>The output written so far (null when none), once the handler has ended; later writes are not kept.</summary>
+    internal IReadOnlyList<TaskOutputRecord>? TakeOutput() => Volatile.Read(ref _output)?.Take();
+
+    private AttemptOutput CreateOutput()
+    {
+        Interlocked.CompareExchange(ref _output, new AttemptOutput(Attempt), null);
+        return _output!;
     }
 }

@@ -21,6 +21,7 @@ internal static class TaskInfoMapper
         Error = record.LastError?.Message,
         ErrorType = record.LastError?.Type,
         Errors = ToErrorInfos(record.Errors),
+        Output = ToOutputInfos(record.Output),
         Progress = record.ProgressPercent,
         ProgressMessage = record.ProgressMessage,
         NotBefore = record.NotBefore.LocalDateTime,
@@ -40,6 +41,18 @@ internal static class TaskInfoMapper
         {
             TaskAttemptError e = errors[i];
             infos[i] = new TaskErrorInfo { Attempt = e.Attempt, At = e.At.LocalDateTime, Message = e.Message, Type = e.Type, Detail = e.Detail };
+        }
+        return infos;
+    }
+
+    public static TaskOutputInfo[] ToOutputInfos(System.Collections.Generic.IReadOnlyList<TaskOutputRecord> output)
+    {
+        if (output.Count == 0) return Array.Empty<TaskOutputInfo>();
+        var infos = new TaskOutputInfo[output.Count];
+        for (int i = 0; i < infos.Length; i++)
+        {
+            TaskOutputRecord r = output[i];
+            infos[i] = new TaskOutputInfo { Attempt = r.Attempt, At = r.At.LocalDateTime, Stream = r.Stream, Text = r.Text };
         }
         return infos;
     }

@@ -57,6 +57,12 @@ public sealed class TaskInfo
     /// <summary>Every failed attempt, oldest first (attempt, time, message, type, detail), kept across restarts.</summary>
     public TaskErrorInfo[] Errors { get; set; } = Array.Empty<TaskErrorInfo>();
 
+    /// <summary>
+    /// The warning, verbose, debug and information output of every finished attempt, oldest first (attempt, time,
+    /// stream, text), kept across restarts: at most 100 records per attempt, each at most 4,000 characters.
+    /// </summary>
+    public TaskOutputInfo[] Output { get; set; } = Array.Empty<TaskOutputInfo>();
+
     /// <summary>Progress in percent (0-100) as last reported by the handler.</summary>
     public int? Progress { get; set; }
 

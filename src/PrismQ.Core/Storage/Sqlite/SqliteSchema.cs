@@ -7,7 +7,7 @@ namespace PrismQ.Storage.Sqlite;
 internal static class SqliteSchema
 {
     /// <summary>The version this code writes and understands.</summary>
-    public const int CurrentVersion = 6;
+    public const int CurrentVersion = 7;
 
     /// <summary>'PrMQ': marks a PrismQ database (<c>PRAGMA application_id</c>).</summary>
     public const int ApplicationId = 0x50724D51;
@@ -133,6 +133,25 @@ internal static class SqliteSchema
         UPDATE tasks SET pq = 1 WHERE status = 0;
         DROP INDEX ix_tasks_ready_priority;
         CREATE INDEX ix_tasks_ready_priority ON tasks (queue, priority DESC, not_before, id) WHERE status = 0 AND pq = 1;
+        """,
+
+        // Version 7: the output of attempts (the warning, verbose, debug and information records a handler wrote, at
+        // most 100 per attempt), written with the attempt's transition, kept across restarts, and deleted with its task
+        // by a trigger, as task_errors is. Stream values are TaskOutputStream's (PowerShell's stream numbers).
+        """
+        CREATE TABLE task_output (
+            id       INTEGER PRIMARY KEY,
+            task_id  INTEGER NOT NULL,
+            attempt  INTEGER NOT NULL,
+            at       INTEGER NOT NULL,
+            stream   INTEGER NOT NULL,
+            text     TEXT    NOT NULL
+        );
+        CREATE INDEX ix_task_output_task ON task_output (task_id, id);
+        CREATE TRIGGER tr_tasks_delete_output AFTER DELETE ON tasks
+        BEGIN
+            DELETE FROM task_output WHERE task_id = old.id;
+        END;
         """,
     };
 }

@@ -37,7 +37,7 @@ public sealed partial class SqliteTaskStore
         Task.FromResult(Run("get", TxMode.Read, id, static (s, i) =>
         {
             TaskRecord? task = s.SelectById(i);
-            if (task is not null) s.LoadErrors(new[] { task });
+            if (task is not null) s.LoadHistory(new[] { task });
             return task;
         }, cancellationToken));
 
@@ -64,7 +64,7 @@ public sealed partial class SqliteTaskStore
             using SqliteDataReader r = command.ExecuteReader();
             while (r.Read()) list.Add(TaskRows.Read(r));
             r.Close();
-            s.LoadErrors(list);
+            s.LoadHistory(list);
             return (IReadOnlyList<TaskRecord>)list;
         }, cancellationToken);
         return Task.FromResult(result);

@@ -64,11 +64,15 @@ public sealed partial class SqliteTaskStore
             if (t is null) throw new PrismQException(PrismQErrorCode.InvalidArgument, $"transitions[{i}] is null.", nameof(transitions), i);
             TaskValidation.CheckResult(t.Result, _options);
             if (t.Error is not null) TaskValidation.CheckError(t.Error);
+            if (t.Output is not null) TaskValidation.CheckOutput(t.Output);
         }
         if (transitions.Count == 0) return Task.FromResult<IReadOnlyList<TransitionResult>>(Array.Empty<TransitionResult>());
 
         bool requeued = false;
-        IReadOnlyList<TransitionResult> results = Run("transitions", transitions.Count == 1 ? TxMode.None : TxMode.Write, transitions, static (s, list) =>
+        // One transition that is one statement runs in autocommit; anything more (a batch, or an error, output or
+        // takeover written beside the task's row) is one transaction.
+        TxMode mode = transitions.Count == 1 && IsOneStatement(transitions[0]) ? TxMode.None : TxMode.Write;
+        IReadOnlyList<TransitionResult> results = Run("transitions", mode, transitions, static (s, list) =>
         {
             long now = s.Now();
             var written = new TransitionResult[list.Count];
@@ -135,11 +139,15 @@ public sealed partial class SqliteTaskStore
         return Task.FromResult(leases);
     }
 
+    /// <summary>True when <paramref name="t"/> writes only the task's row (the second statement of a won cancel runs only when the first changed nothing).</summary>
+    private static bool IsOneStatement(LeaseTransition t) => t.Error is null && t.Output is null && t.TakenOverFrom is null;
+
     private TransitionResult Apply(LeaseTransition t, long now)
     {
         TransitionResult result = Write(t, t.Status, t.CancelWins, now);
         // A pending cancel won over the transition (the statement's condition kept it out): the task ends cancelled.
         if (result.Outcome == LeaseOutcome.LeaseLost && t.CancelWins) result = Write(t, TaskStatus.Cancelled, cancelWins: false, now);
+        if (result.Outcome == LeaseOutcome.Applied && t.Output is { Count: > 0 } output) InsertOutput(t.Id, output);
         if (result.Outcome == LeaseOutcome.Applied && t.TakenOverFrom is { } owner)
         {
             PreparedStatement mark = Prepare(ref _markTakenOver, "UPDATE workers SET taken_over_at = $now WHERE id = $owner", "$now", "$owner");
