@@ -97,8 +97,9 @@ public sealed class StartPrismQWorkerCommand : PrismQCmdlet
         if (!ShouldProcess($"PrismQ database '{DatabasePath}', queues {string.Join(", ", Queue)}", "Start a worker")) return;
 
         var calls = new CallQueue();
+        var drain = new CallQueue.Waiter();
         WorkerHostCore? host = null;
-        var loopHost = new LoopHost(() => Stopping || (_host?.IsStopping ?? false), StoppedByUser, EndedCall, Concurrency == 1 ? Housekeeping : null);
+        var loopHost = new LoopHost(() => Stopping || (_host?.IsStopping ?? false), StoppedByUser, (call, record) => _host?.ReportOutput(call, record), Concurrency == 1 ? Housekeeping : null);
         var loops = new List<HandlerLoop>();
         var threads = new List<Thread>();
         Task<global::PrismQ.WorkerRunSummary>? run = null;
@@ -119,7 +120,7 @@ public sealed class StartPrismQWorkerCommand : PrismQCmdlet
                 // The handlers run here, on this thread, in this session: the loop returns when the worker has stopped.
                 var here = new HandlerLoop(_handlers!, calls, loopHost, runspace: null);
                 here.Run();
-                if (here.ReadyTask.IsFaulted) InitializationFailed(here.ReadyTask.Exception!, calls, run!);
+                if (here.ReadyTask.IsFaulted) InitializationFailed(here.ReadyTask.Exception!, calls, drain, run!);
             }
 
             bool stopShown = false;
@@ -129,7 +130,7 @@ public sealed class StartPrismQWorkerCommand : PrismQCmdlet
                 if (UserStopped(host))
                 {
                     // Calls the stopped loops will not take end as cancelled: the stopping engine gives their tasks back.
-                    while (calls.Take(0) is { } left) StoppedByUser(left);
+                    while (calls.Take(drain, 0) is { } left) StoppedByUser(left);
                     if (!stopShown && !run.IsCompleted && host.InFlight > 0)
                         WriteToHost($"PrismQ worker {host.WorkerId} stopping: {host.InFlight} running task(s) go back to the queue.");
                     stopShown = true;
@@ -343,12 +344,12 @@ public sealed class StartPrismQWorkerCommand : PrismQCmdlet
 
     // The initialization script failed in the caller's runspace (concurrency 1), after the engine started: it stops, and
     // gives back what it claimed.
-    private void InitializationFailed(AggregateException failed, CallQueue calls, Task run)
+    private void InitializationFailed(AggregateException failed, CallQueue calls, CallQueue.Waiter drain, Task run)
     {
         _workerStop.Cancel();
         while (!run.IsCompleted)
         {
-            while (calls.Take(0) is { } left) StoppedByUser(left);
+            while (calls.Take(drain, 0) is { } left) StoppedByUser(left);
             run.Wait(50);
         }
 
@@ -363,12 +364,6 @@ public sealed class StartPrismQWorkerCommand : PrismQCmdlet
             : "-InitializationScript could not run: " + first.Message;
         ThrowTerminatingError(new ErrorRecord(new InvalidOperationException(message, first), "PrismQ.InitializationScriptFailed",
             ErrorCategory.InvalidOperation, InitializationScript));
-    }
-
-    // A handler ended (on its loop's thread): its output, if any, is shown by the cmdlet's thread.
-    private void EndedCall(HandlerCall call)
-    {
-        if (call.Output is not null) _host?.ReportOutput(call);
     }
 
     // What the cmdlet writes while the worker runs: each failed attempt, each handler's output, each finished task
@@ -389,34 +384,27 @@ public sealed class StartPrismQWorkerCommand : PrismQCmdlet
         }
     }
 
-    // Each handler's warning, verbose, information and debug records, on the same streams, each marked with its task.
+    // Each handler's warning, verbose, debug and information records, on the same streams, each marked with its task.
     private void WriteOutputs(WorkerHostCore host)
     {
-        while (host.TryTakeOutput(out HandlerCall? call) && call is not null)
+        while (host.TryTakeOutput(out KeyValuePair<HandlerCall, object> output))
         {
-            string prefix = AttemptOutput.Prefix(call.Context.TaskId, call.Context.Attempt);
-            AttemptOutput output = call.Output!;
-            foreach (object record in output.Records)
+            string prefix = AttemptOutput.Prefix(output.Key.Context.TaskId, output.Key.Context.Attempt);
+            switch (output.Value)
             {
-                switch (record)
-                {
-                    case WarningRecord warning:
-                        WriteWarning(prefix + warning.Message);
-                        break;
-                    case VerboseRecord verbose:
-                        WriteVerbose(prefix + verbose.Message);
-                        break;
-                    case DebugRecord debug:
-                        WriteDebug(prefix + debug.Message);
-                        break;
-                    case InformationRecord information:
-                        WriteInformation(Marked(information, prefix));
-                        break;
-                }
+                case WarningRecord warning:
+                    WriteWarning(prefix + warning.Message);
+                    break;
+                case VerboseRecord verbose:
+                    WriteVerbose(prefix + verbose.Message);
+                    break;
+                case DebugRecord debug:
+                    WriteDebug(prefix + debug.Message);
+                    break;
+                case InformationRecord information:
+                    WriteInformation(Marked(information, prefix));
+                    break;
             }
-
-            if (output.Dropped > 0)
-                WriteWarning(prefix + output.Dropped.ToString(System.Globalization.CultureInfo.InvariantCulture) + " more output records were dropped (the limit is " + AttemptOutput.MaxRecords.ToString(System.Globalization.CultureInfo.InvariantCulture) + " per attempt).");
         }
     }
 

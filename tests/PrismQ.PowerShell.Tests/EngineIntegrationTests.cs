@@ -7,6 +7,7 @@ using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using PrismQ.PowerShell.Cores;
+using PrismQ.PowerShell.Handlers;
 using Xunit;
 
 namespace PrismQ.PowerShell.Tests;
@@ -78,23 +79,27 @@ public sealed class EngineIntegrationTests
     }
 
     [Fact]
-    public void Worker_at_concurrency_one_runs_every_handler_on_the_pumping_thread()
+    public void Worker_at_concurrency_one_runs_every_handler_on_the_thread_that_takes_the_calls()
     {
         using var db = new TempDatabase();
         Enqueue(db, "echo", 20);
         var threads = new ConcurrentBag<int>();
-        using var host = new WorkerHostCore(db.Store, new WorkerSettings { MaxTasks = 20, IdleTimeout = TimeSpan.FromSeconds(30) }, offThreadInvoker: null);
+        var calls = new CallQueue();
+        var waiter = new CallQueue.Waiter();
+        using var host = new WorkerHostCore(db.Store, new WorkerSettings { MaxTasks = 20, IdleTimeout = TimeSpan.FromSeconds(30) }, call =>
+        {
+            calls.Add(call);
+            return Task.CompletedTask;
+        });
         Task<global::PrismQ.WorkerRunSummary> run = host.Start(CancellationToken.None);
         var finished = new List<long>();
         while (!run.IsCompleted)
         {
-            if (host.TryTakeCall(TimeSpan.FromMilliseconds(100), out HandlerCall? call) && call is not null)
+            if (calls.Take(waiter, 100) is { } call)
             {
                 threads.Add(Environment.CurrentManagedThreadId);
-                WorkerHostCore.Current = call.Context;
                 call.Context.ReportProgress(50, "half");
                 call.Succeed(PayloadJson.Serialize(new Dictionary<string, object?> { ["echo"] = PayloadJson.Deserialize(call.Context.Payload) }));
-                WorkerHostCore.Current = null;
             }
 
             while (host.TryTakeFinished(out long id)) finished.Add(id);

@@ -46,6 +46,20 @@ internal sealed class AttemptFailure
     /// <summary>When the retry may start, for <see cref="AttemptFailureKind.RetryScheduled"/>.</summary>
     public DateTimeOffset? RetryAt { get; }
 
+    // Where in the handler's script the error happened: the "At file:line char:column" line of a handler's error detail
+    // (see HandlerFailure), or null.
+    private string? Position()
+    {
+        if (Error?.Detail is not { } detail) return null;
+        foreach (string line in detail.Split('\n'))
+        {
+            string trimmed = line.Trim();
+            if (trimmed.StartsWith("At ", StringComparison.Ordinal)) return trimmed;
+        }
+
+        return null;
+    }
+
     /// <summary>One line for the warning stream: task id, type, queue, attempt, the error's type and message, and what happens next.</summary>
     public string Describe()
     {
@@ -57,6 +71,7 @@ internal sealed class AttemptFailure
         // One line, so that each failure is one line of a transcript or log.
         string what = Error is null ? "(no message)" : string.Join(" ", Error.ToString().Split(new[] { '\r', '\n' }, StringSplitOptions.RemoveEmptyEntries)).Trim();
         if (!what.EndsWith(".", StringComparison.Ordinal)) what += ".";
+        if (Position() is { } position) what += " " + position + ".";
         string next = Kind == AttemptFailureKind.RetryScheduled
             ? RetryAt is { } at ? "Retry scheduled at " + at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture) + "." : "A retry is scheduled."
             : "No attempts left: the task is Failed.";

@@ -1,7 +1,6 @@
 using System;
 using System.Threading;
 using System.Threading.Tasks;
-using PrismQ.PowerShell.Handlers;
 
 namespace PrismQ.PowerShell.Cores;
 
@@ -27,9 +26,6 @@ internal sealed class HandlerCall
 
     /// <summary>The task as the handler sees it (a <c>PrismQ.TaskInfo</c>), made on the engine's thread before the call is queued.</summary>
     public object? Task { get; set; }
-
-    /// <summary>The warning, verbose, information and debug records the handler wrote, or null when it wrote none.</summary>
-    public AttemptOutput? Output { get; private set; }
 
     public CancellationToken CancellationToken { get; }
 
@@ -60,9 +56,6 @@ internal sealed class HandlerCall
             // The handler may have ended at the same moment; nothing to stop then.
         }
     }
-
-    /// <summary>Keeps a record the handler wrote (on the handler's thread).</summary>
-    public void KeepOutput(object record) => (Output ??= new AttemptOutput()).Add(record);
 
     public void Succeed(string? resultJson) => _completion.TrySetResult(resultJson);
 

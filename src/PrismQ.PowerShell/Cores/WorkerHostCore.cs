@@ -41,7 +41,7 @@ internal sealed class WorkerHostCore : IHandlerInvoker, IDisposable
     private readonly ConcurrentDictionary<HandlerCall, byte> _inFlight = new();
     private readonly ConcurrentQueue<long> _finished = new();
     private readonly ConcurrentQueue<AttemptFailure> _failures = new();
-    private readonly ConcurrentQueue<HandlerCall> _outputs = new();
+    private readonly ConcurrentQueue<KeyValuePair<HandlerCall, object>> _outputs = new();
     private readonly HashSet<string>? _handledTypes;
     private readonly SemaphoreSlim _wake = new(0);
     private long _ended;
@@ -104,15 +104,15 @@ internal sealed class WorkerHostCore : IHandlerInvoker, IDisposable
     /// <summary>Nudges the pumping thread (for example after an off-thread handler queued a message).</summary>
     public void Wake() => _wake.Release();
 
-    /// <summary>Queues an ended call whose handler wrote warning, verbose, information or debug records, for the cmdlet to show.</summary>
-    public void ReportOutput(HandlerCall call)
+    /// <summary>Queues a warning, verbose, debug or information record a call's handler wrote, for the cmdlet to show.</summary>
+    public void ReportOutput(HandlerCall call, object record)
     {
-        _outputs.Enqueue(call);
+        _outputs.Enqueue(new KeyValuePair<HandlerCall, object>(call, record));
         _wake.Release();
     }
 
-    /// <summary>The next ended call with output to show, in the order they ended.</summary>
-    public bool TryTakeOutput(out HandlerCall? call) => _outputs.TryDequeue(out call);
+    /// <summary>The next record to show, in the order they were written, with the call that wrote it.</summary>
+    public bool TryTakeOutput(out KeyValuePair<HandlerCall, object> output) => _outputs.TryDequeue(out output);
 
     /// <summary>The next failed attempt (in the order they ended), for the warning stream.</summary>
     public bool TryTakeFailure(out AttemptFailure? failure) => _failures.TryDequeue(out failure);

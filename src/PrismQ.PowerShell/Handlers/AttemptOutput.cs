@@ -1,49 +1,33 @@
-using System;
-using System.Collections.Generic;
 using System.Globalization;
 using System.Management.Automation;
 
 namespace PrismQ.PowerShell.Handlers;
 
 /// <summary>
-/// The warning, verbose, information and debug records one attempt's handler wrote, in the order it wrote them: kept
-/// with the attempt and shown with its task, as <c>Receive-Job</c> shows a job's. At most <see cref="MaxRecords"/> are
-/// kept; further ones are counted in <see cref="Dropped"/>.
+/// The warning, verbose, debug and information records a handler writes: each is kept with its attempt (the engine
+/// stores it with the attempt's outcome, within <see cref="TaskLimits.MaxOutputRecordsPerAttempt"/> records, see
+/// <see cref="TaskContext.WriteOutput"/>) and shown by the worker on the same stream, marked with its task, as
+/// <c>Receive-Job</c> shows a job's.
 /// </summary>
-internal sealed class AttemptOutput
+internal static class AttemptOutput
 {
-    /// <summary>The most records kept per attempt.</summary>
-    public const int MaxRecords = 100;
+    /// <summary>True for the records a handler's loop takes from its merged streams.</summary>
+    public static bool IsRecord(object value) => value is InformationalRecord or InformationRecord;
 
-    private readonly List<object> _records = new();
-
-    /// <summary>The records kept: <see cref="WarningRecord"/>, <see cref="VerboseRecord"/>, <see cref="DebugRecord"/> or <see cref="InformationRecord"/>.</summary>
-    public IReadOnlyList<object> Records => _records;
-
-    /// <summary>Records written past <see cref="MaxRecords"/>, not kept.</summary>
-    public int Dropped { get; private set; }
-
-    public void Add(object record)
-    {
-        if (_records.Count < MaxRecords) _records.Add(record);
-        else Dropped++;
-    }
-
-    /// <summary>Clears what a pipeline's streams still hold once a call ended (its records were taken as they came).</summary>
-    public static void Clear(PSDataStreams streams)
-    {
-        if (streams.Warning.Count > 0) streams.Warning.Clear();
-        if (streams.Verbose.Count > 0) streams.Verbose.Clear();
-        if (streams.Information.Count > 0) streams.Information.Clear();
-        if (streams.Debug.Count > 0) streams.Debug.Clear();
-        if (streams.Progress.Count > 0) streams.Progress.Clear();
-    }
-
-    /// <summary>The prefix that says which task a replayed record came from.</summary>
+    /// <summary>The prefix that says which task a shown record came from.</summary>
     public static string Prefix(long taskId, int attempt) =>
         string.Format(CultureInfo.InvariantCulture, "[task {0} attempt {1}] ", taskId, attempt);
 
-    /// <summary>The text of a record, for storage.</summary>
+    /// <summary>The stream a record was written to.</summary>
+    public static TaskOutputStream StreamOf(object record) => record switch
+    {
+        WarningRecord => TaskOutputStream.Warning,
+        VerboseRecord => TaskOutputStream.Verbose,
+        DebugRecord => TaskOutputStream.Debug,
+        _ => TaskOutputStream.Information,
+    };
+
+    /// <summary>The text of a record, as stored.</summary>
     public static string Text(object record) => record switch
     {
         InformationalRecord informational => informational.Message,

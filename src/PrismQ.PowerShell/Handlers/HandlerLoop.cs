@@ -14,9 +14,9 @@ namespace PrismQ.PowerShell.Handlers;
 /// concurrency 1 the runspace is the caller's own (the handlers see the caller's session) and the pipeline runs nested
 /// on the cmdlet's thread; above, each loop has a runspace and a thread of its own.
 /// <para>
-/// Each call's error, warning, verbose, information and debug records land in the pipeline's streams while it runs
-/// (one call at a time per loop), and are taken from them when it ends: the first error record fails the attempt, the
-/// others are kept with the attempt (<see cref="AttemptOutput"/>). A handler is stopped (its attempt was cancelled,
+/// A loop runs one call at a time, so what its pipeline writes belongs to the current call: the first error record
+/// fails the attempt; warning, verbose, debug and information records are kept with the attempt and shown by the
+/// worker (<see cref="AttemptOutput"/>). A handler is stopped (its attempt was cancelled,
 /// timed out, or the worker stopped) by stopping the pipeline it runs in; the loop then starts a new pipeline in the
 /// same runspace, which runs the initialization script again.
 /// </para>
@@ -46,15 +46,22 @@ while ($null -ne ($PrismQCall = $PrismQLoop.Next())) {
     }
 }";
 
+    private static readonly PipelineResultTypes[] MergedStreams =
+    {
+        PipelineResultTypes.Warning, PipelineResultTypes.Verbose, PipelineResultTypes.Debug, PipelineResultTypes.Information,
+    };
+
     private readonly HandlerSet _set;
     private readonly CallQueue _queue;
     private readonly LoopHost _host;
     private readonly Runspace? _runspace;
     private readonly TaskCompletionSource<bool> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly object _gate = new();
+    private readonly CallQueue.Waiter _waiter = new();
     private CompiledHandlers? _handlers;
     private System.Management.Automation.PowerShell? _pipeline;
     private HandlerCall? _current;
+    private PSDataCollection<PSObject>? _records;
     private bool _stopIssued;
 
     /// <param name="set">What the handlers are.</param>
@@ -105,7 +112,7 @@ while ($null -ne ($PrismQCall = $PrismQLoop.Next())) {
                 if (_stopIssued) return null;
             }
 
-            HandlerCall? call = _queue.Take(_host.Between is null ? 1000 : 100);
+            HandlerCall? call = _queue.Take(_waiter, _host.Between is null ? 1000 : 100);
             if (call is null)
             {
                 if (_queue.IsClosed) return null;
@@ -136,7 +143,6 @@ while ($null -ne ($PrismQCall = $PrismQLoop.Next())) {
     {
         HandlerCall call = _current!;
         System.Management.Automation.PowerShell pipeline = _pipeline!;
-        AttemptOutput.Clear(pipeline.Streams);
         if (pipeline.Streams.Error.Count > 0)
         {
             ErrorRecord first = pipeline.Streams.Error[0];
@@ -163,7 +169,6 @@ while ($null -ne ($PrismQCall = $PrismQLoop.Next())) {
     {
         HandlerCall call = _current!;
         System.Management.Automation.PowerShell pipeline = _pipeline!;
-        AttemptOutput.Clear(pipeline.Streams);
         pipeline.Streams.Error.Clear();
         call.Fail(HandlerFailure.FromRecord(error));
         End(call);
@@ -200,11 +205,14 @@ while ($null -ne ($PrismQCall = $PrismQLoop.Next())) {
         if (_runspace is not null) pipeline.Runspace = _runspace;
         pipeline.AddScript(Script, useLocalScope: true).AddParameter("PrismQLoop", this);
         if (_set.UsingValues is { } usingValues) pipeline.AddParameter(UsingValues.ParameterName, usingValues);
-        PSDataStreams streams = pipeline.Streams;
-        streams.Warning.DataAdded += (_, e) => Keep(streams.Warning[e.Index]);
-        streams.Verbose.DataAdded += (_, e) => Keep(streams.Verbose[e.Index]);
-        streams.Information.DataAdded += (_, e) => Keep(streams.Information[e.Index]);
-        streams.Debug.DataAdded += (_, e) => Keep(streams.Debug[e.Index]);
+        // The informational streams are merged into the loop's output, which is read as it is written: in the caller's
+        // runspace (a nested pipeline) they would otherwise go straight to the host. Handlers' own output is
+        // collected by the loop script, so the loop's output holds only these records.
+        Command loop = pipeline.Commands.Commands[0];
+        foreach (PipelineResultTypes stream in MergedStreams) loop.MergeMyResults(stream, PipelineResultTypes.Output);
+        var records = new PSDataCollection<PSObject>();
+        records.DataAdded += (_, e) => Keep(records, e.Index);
+        _records = records;
         lock (_gate)
         {
             _pipeline = pipeline;
@@ -214,7 +222,7 @@ while ($null -ne ($PrismQCall = $PrismQLoop.Next())) {
         Exception? error = null;
         try
         {
-            pipeline.Invoke();
+            pipeline.Invoke(null, records);
         }
         catch (Exception ex)
         {
@@ -254,8 +262,17 @@ while ($null -ne ($PrismQCall = $PrismQLoop.Next())) {
         return true;
     }
 
-    // Streams are written on the loop's thread, by the current call's handler (or by the initialization script: kept by no call).
-    private void Keep(object record) => _current?.KeepOutput(record);
+    // Records are written on the loop's thread by the current call's handler (or by the initialization script, whose
+    // records belong to no call and are dropped). Each is kept with the attempt and shown by the worker.
+    private void Keep(PSDataCollection<PSObject> records, int index)
+    {
+        object record = records[index].BaseObject;
+        if (_current is { } call && AttemptOutput.IsRecord(record))
+        {
+            call.Context.WriteOutput(AttemptOutput.StreamOf(record), AttemptOutput.Text(record));
+            _host.Output(call, record);
+        }
+    }
 
     private void StopCurrent(HandlerCall call)
     {
@@ -278,7 +295,7 @@ while ($null -ne ($PrismQCall = $PrismQLoop.Next())) {
         }
 
         Handler = null;
-        _host.Ended(call);
+        if (_records is { Count: > 0 } records) records.Clear();
     }
 
     private static string? ResultJson(object[] output)
@@ -292,11 +309,11 @@ while ($null -ne ($PrismQCall = $PrismQLoop.Next())) {
 /// <summary>What a <see cref="HandlerLoop"/> needs of the worker that runs it.</summary>
 internal sealed class LoopHost
 {
-    public LoopHost(Func<bool> userStopping, Action<HandlerCall> stoppedByUser, Action<HandlerCall> ended, Action? between)
+    public LoopHost(Func<bool> userStopping, Action<HandlerCall> stoppedByUser, Action<HandlerCall, object> output, Action? between)
     {
         UserStopping = userStopping;
         StoppedByUser = stoppedByUser;
-        Ended = ended;
+        Output = output;
         Between = between;
     }
 
@@ -306,8 +323,8 @@ internal sealed class LoopHost
     /// <summary>Ends a call that the user's stop interrupted.</summary>
     public Action<HandlerCall> StoppedByUser { get; }
 
-    /// <summary>Told of each call a handler ended (its output is on the call).</summary>
-    public Action<HandlerCall> Ended { get; }
+    /// <summary>Shows a warning, verbose, debug or information record a call's handler wrote (on the loop's thread).</summary>
+    public Action<HandlerCall, object> Output { get; }
 
     /// <summary>Run on the loop's thread between calls at concurrency 1 (the cmdlet writes to its streams then); null above.</summary>
     public Action? Between { get; }
