@@ -216,9 +216,9 @@ Describe 'Failures while a worker runs' {
         $summary.Succeeded | Should -Be 1
         $warnings | Should -HaveCount 2
         $first = $warnings | Where-Object { $_.Message -match "task $($retried.Id) " }
-        $first.Message | Should -Match "PrismQ task $($retried.Id) \(type 'flaky', queue 'default'\) attempt 1 of 2 failed: .*flaky this time\. Retry scheduled at "
+        $first.Message | Should -Match "PrismQ task $($retried.Id) \(type 'flaky', queue 'default'\) attempt 1 of 2 failed: .*flaky this time\. At .*WorkerHost\.Tests\.ps1:\d+ char:\d+\. Retry scheduled at "
         $second = $warnings | Where-Object { $_.Message -match "task $($dead.Id) " }
-        $second.Message | Should -Match "PrismQ task $($dead.Id) \(type 'broken', queue 'default'\) attempt 1 of 1 failed: .*broken for good\. No attempts left: the task is Failed\."
+        $second.Message | Should -Match "PrismQ task $($dead.Id) \(type 'broken', queue 'default'\) attempt 1 of 1 failed: .*broken for good\. At .*WorkerHost\.Tests\.ps1:\d+ char:\d+\. No attempts left: the task is Failed\."
     }
 
     It 'turns the summary into an exit code and keeps the warnings in a transcript, as the Task Scheduler recipe does' {

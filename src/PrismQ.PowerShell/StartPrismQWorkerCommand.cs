@@ -99,13 +99,13 @@ public sealed class StartPrismQWorkerCommand : PrismQCmdlet
         var calls = new CallQueue();
         var drain = new CallQueue.Waiter();
         WorkerHostCore? host = null;
-        var loopHost = new LoopHost(() => Stopping || (_host?.IsStopping ?? false), StoppedByUser, (call, record) => _host?.ReportOutput(call, record), Concurrency == 1 ? Housekeeping : null);
+        var loopHost = new LoopHost(() => Stopping || (_host?.IsStopping ?? false), StoppedByUser, (call, record) => _host?.ReportOutput(call, record));
         var loops = new List<HandlerLoop>();
         var threads = new List<Thread>();
         Task<global::PrismQ.WorkerRunSummary>? run = null;
         try
         {
-            if (Concurrency > 1) StartRunspaces(calls, loopHost, loops, threads);
+            StartRunspaces(calls, loopHost, loops, threads);
             Terminating(null, () =>
             {
                 host = new WorkerHostCore(Store, settings, call => Dispatch(calls, call));
@@ -115,14 +115,6 @@ public sealed class StartPrismQWorkerCommand : PrismQCmdlet
             });
 
             _progress = new ProgressRecord(3, $"PrismQ worker {host!.WorkerId}", "Waiting for tasks");
-            if (Concurrency == 1)
-            {
-                // The handlers run here, on this thread, in this session: the loop returns when the worker has stopped.
-                var here = new HandlerLoop(_handlers!, calls, loopHost, runspace: null);
-                here.Run();
-                if (here.ReadyTask.IsFaulted) InitializationFailed(here.ReadyTask.Exception!, calls, drain, run!);
-            }
-
             bool stopShown = false;
             while (!run!.IsCompleted)
             {
@@ -299,8 +291,8 @@ public sealed class StartPrismQWorkerCommand : PrismQCmdlet
         return Task.CompletedTask;
     }
 
-    // Concurrency > 1: a runspace and a thread per handler, each opened, initialized and then running its loop for as
-    // long as the worker runs. The engine starts once every runspace is ready.
+    // A runspace and a thread per handler slot, each opened, initialized and then running its loop for as long as the
+    // worker runs. The engine starts once every runspace is ready.
     private void StartRunspaces(CallQueue calls, LoopHost loopHost, List<HandlerLoop> loops, List<Thread> threads)
     {
         InitialSessionState state = InitialSessionState.CreateDefault2();
@@ -342,20 +334,6 @@ public sealed class StartPrismQWorkerCommand : PrismQCmdlet
         }
     }
 
-    // The initialization script failed in the caller's runspace (concurrency 1), after the engine started: it stops, and
-    // gives back what it claimed.
-    private void InitializationFailed(AggregateException failed, CallQueue calls, CallQueue.Waiter drain, Task run)
-    {
-        _workerStop.Cancel();
-        while (!run.IsCompleted)
-        {
-            while (calls.Take(drain, 0) is { } left) StoppedByUser(left);
-            run.Wait(50);
-        }
-
-        ThrowInitializationFailed(failed);
-    }
-
     private void ThrowInitializationFailed(AggregateException failed)
     {
         Exception first = failed.Flatten().InnerExceptions[0];
@@ -367,7 +345,7 @@ public sealed class StartPrismQWorkerCommand : PrismQCmdlet
     }
 
     // What the cmdlet writes while the worker runs: each failed attempt, each handler's output, each finished task
-    // (-PassThru) and the progress bar. At concurrency 1 it runs between handlers, on this same thread.
+    // (-PassThru) and the progress bar.
     private void Housekeeping()
     {
         WorkerHostCore? host = _host;

@@ -10,9 +10,8 @@ namespace PrismQ.PowerShell.Handlers;
 
 /// <summary>
 /// One runspace of a worker: it runs one long pipeline (<see cref="Script"/>) that takes handler calls from the
-/// <see cref="CallQueue"/> and runs each with the handlers it compiled once, so nothing is created per task. At
-/// concurrency 1 the runspace is the caller's own (the handlers see the caller's session) and the pipeline runs nested
-/// on the cmdlet's thread; above, each loop has a runspace and a thread of its own.
+/// <see cref="CallQueue"/> and runs each with the handlers it compiled once, so nothing is created per task. Each loop
+/// has a runspace and a thread of its own; the cmdlet's thread only writes what the worker has to say.
 /// <para>
 /// A loop runs one call at a time, so what its pipeline writes belongs to the current call: the first error record
 /// fails the attempt; warning, verbose, debug and information records are kept with the attempt and shown by the
@@ -54,7 +53,7 @@ while ($null -ne ($PrismQCall = $PrismQLoop.Next())) {
     private readonly HandlerSet _set;
     private readonly CallQueue _queue;
     private readonly LoopHost _host;
-    private readonly Runspace? _runspace;
+    private readonly Runspace _runspace;
     private readonly TaskCompletionSource<bool> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly object _gate = new();
     private readonly CallQueue.Waiter _waiter = new();
@@ -67,8 +66,8 @@ while ($null -ne ($PrismQCall = $PrismQLoop.Next())) {
     /// <param name="set">What the handlers are.</param>
     /// <param name="queue">Where the calls come from.</param>
     /// <param name="host">What the loop needs of its worker.</param>
-    /// <param name="runspace">The loop's own runspace (opened on its thread), or null for the caller's runspace.</param>
-    public HandlerLoop(HandlerSet set, CallQueue queue, LoopHost host, Runspace? runspace)
+    /// <param name="runspace">The loop's own runspace, opened on the loop's thread.</param>
+    public HandlerLoop(HandlerSet set, CallQueue queue, LoopHost host, Runspace runspace)
     {
         _set = set;
         _queue = queue;
@@ -91,11 +90,10 @@ while ($null -ne ($PrismQCall = $PrismQLoop.Next())) {
     public ScriptBlock? Handler { get; private set; }
 
     /// <summary>Compiles the handlers in this runspace (once per pipeline: a new pipeline follows only a stopped handler).</summary>
-    public void Compile() => _handlers = _set.Compile(_runspace is null);
+    public void Compile() => _handlers = _set.Compile();
 
     /// <summary>The initialization script to dot-source in this runspace, or null.</summary>
-    public ScriptBlock? Initialization() =>
-        _set.Initialization is null ? null : _runspace is null ? _set.Initialization.Original : _set.Initialization.Compile();
+    public ScriptBlock? Initialization() => _set.Initialization?.Compile();
 
     public void InitializationFailed(ErrorRecord record) =>
         _ready.TrySetException(new InitializationFailedException(HandlerFailure.FromRecord(record)));
@@ -112,11 +110,10 @@ while ($null -ne ($PrismQCall = $PrismQLoop.Next())) {
                 if (_stopIssued) return null;
             }
 
-            HandlerCall? call = _queue.Take(_waiter, _host.Between is null ? 1000 : 100);
+            HandlerCall? call = _queue.Take(_waiter, 1000);
             if (call is null)
             {
                 if (_queue.IsClosed) return null;
-                _host.Between?.Invoke();
                 continue;
             }
 
@@ -181,7 +178,7 @@ while ($null -ne ($PrismQCall = $PrismQLoop.Next())) {
     {
         try
         {
-            if (_runspace is not null && _runspace.RunspaceStateInfo.State == RunspaceState.BeforeOpen) _runspace.Open();
+            _runspace.Open();
             while (RunPipeline() && !_queue.IsClosed && !_host.UserStopping())
             {
             }
@@ -199,15 +196,12 @@ while ($null -ne ($PrismQCall = $PrismQLoop.Next())) {
     /// <summary>Runs one pipeline; true when it ended because a handler was stopped or left (a new one should follow).</summary>
     private bool RunPipeline()
     {
-        using System.Management.Automation.PowerShell pipeline = _runspace is null
-            ? System.Management.Automation.PowerShell.Create(RunspaceMode.CurrentRunspace)
-            : System.Management.Automation.PowerShell.Create();
-        if (_runspace is not null) pipeline.Runspace = _runspace;
+        using System.Management.Automation.PowerShell pipeline = System.Management.Automation.PowerShell.Create();
+        pipeline.Runspace = _runspace;
         pipeline.AddScript(Script, useLocalScope: true).AddParameter("PrismQLoop", this);
         if (_set.UsingValues is { } usingValues) pipeline.AddParameter(UsingValues.ParameterName, usingValues);
-        // The informational streams are merged into the loop's output, which is read as it is written: in the caller's
-        // runspace (a nested pipeline) they would otherwise go straight to the host. Handlers' own output is
-        // collected by the loop script, so the loop's output holds only these records.
+        // The informational streams are merged into the loop's output, which is read as it is written, in order.
+        // Handlers' own output is collected by the loop script, so the loop's output holds only these records.
         Command loop = pipeline.Commands.Commands[0];
         foreach (PipelineResultTypes stream in MergedStreams) loop.MergeMyResults(stream, PipelineResultTypes.Output);
         var records = new PSDataCollection<PSObject>();
@@ -309,12 +303,11 @@ while ($null -ne ($PrismQCall = $PrismQLoop.Next())) {
 /// <summary>What a <see cref="HandlerLoop"/> needs of the worker that runs it.</summary>
 internal sealed class LoopHost
 {
-    public LoopHost(Func<bool> userStopping, Action<HandlerCall> stoppedByUser, Action<HandlerCall, object> output, Action? between)
+    public LoopHost(Func<bool> userStopping, Action<HandlerCall> stoppedByUser, Action<HandlerCall, object> output)
     {
         UserStopping = userStopping;
         StoppedByUser = stoppedByUser;
         Output = output;
-        Between = between;
     }
 
     /// <summary>True once the user stopped the worker (Ctrl+C).</summary>
@@ -325,9 +318,6 @@ internal sealed class LoopHost
 
     /// <summary>Shows a warning, verbose, debug or information record a call's handler wrote (on the loop's thread).</summary>
     public Action<HandlerCall, object> Output { get; }
-
-    /// <summary>Run on the loop's thread between calls at concurrency 1 (the cmdlet writes to its streams then); null above.</summary>
-    public Action? Between { get; }
 }
 
 /// <summary>The <c>-InitializationScript</c> failed in a runspace: the worker does not start.</summary>

@@ -54,13 +54,12 @@ internal sealed class HandlerSet
         if (initialization is not null) yield return initialization;
     }
 
-    /// <summary>The handlers as one runspace runs them: its own compiled copies, or the originals in the caller's runspace.</summary>
-    public CompiledHandlers Compile(bool inCallersRunspace)
+    /// <summary>The handlers as one runspace runs them: its own compiled copies (call on the runspace's thread).</summary>
+    public CompiledHandlers Compile()
     {
-        ScriptBlock Get(HandlerSource source) => inCallersRunspace ? source.Original : source.Compile();
-        if (ForAll is not null) return new CompiledHandlers(Get(ForAll), null);
+        if (ForAll is not null) return new CompiledHandlers(ForAll.Compile(), null);
         var table = new Dictionary<string, ScriptBlock>(StringComparer.OrdinalIgnoreCase);
-        foreach (KeyValuePair<string, HandlerSource> entry in ByType!) table[entry.Key] = Get(entry.Value);
+        foreach (KeyValuePair<string, HandlerSource> entry in ByType!) table[entry.Key] = entry.Value.Compile();
         return new CompiledHandlers(null, table);
     }
 }
