@@ -217,7 +217,7 @@ Describe 'Changing tasks and queues' {
 Describe 'Start-PrismQWorker' {
     BeforeEach { $db = New-TestDatabase }
 
-    It 'runs handlers per type on the pipeline thread, giving the task as $_, $args[0] and param($Task)' {
+    It 'runs handlers per type in a runspace of their own, giving the task as $_, $args[0] and param($Task), and session values through $using:' {
         $sessionValue = 'from-session'
         Add-PrismQTask -Database $db -Type dollar -Payload 2 | Out-Null
         Add-PrismQTask -Database $db -Type args -Payload 3 | Out-Null
@@ -227,7 +227,7 @@ Describe 'Start-PrismQWorker' {
             'dollar'  = { $_.Payload * 10 }
             'args'    = { $args[0].Payload * 10 }
             'param'   = { param($Task) $Task.Payload * 10 }
-            'session' = { $sessionValue }
+            'session' = { "$using:sessionValue/$sessionValue/$([runspace]::DefaultRunspace.InstanceId)" }
         }
         $summary = $output | Where-Object { $_.PSObject.TypeNames[0] -eq 'PrismQ.WorkerRunSummary' }
         $summary.Succeeded | Should -Be 4
@@ -236,7 +236,11 @@ Describe 'Start-PrismQWorker' {
         (Get-PrismQTask -Database $db -Type dollar).Result | Should -Be 20
         (Get-PrismQTask -Database $db -Type args).Result | Should -Be 30
         (Get-PrismQTask -Database $db -Type param).Result | Should -Be 40
-        (Get-PrismQTask -Database $db -Type session).Result | Should -Be 'from-session'
+        # $using: brings the value in; the plain variable is the caller's, which the handler's runspace does not have.
+        $using, $plain, $runspace = (Get-PrismQTask -Database $db -Type session).Result.Split('/')
+        $using | Should -Be 'from-session'
+        $plain | Should -BeNullOrEmpty
+        $runspace | Should -Not -Be ([runspace]::DefaultRunspace.InstanceId.ToString())
     }
 
     It 'fails the attempt with the thrown message, and a type without a handler with NoHandler' {
@@ -258,7 +262,7 @@ Describe 'Start-PrismQWorker' {
         $problems[0].FullyQualifiedErrorId | Should -BeLike 'PrismQ.InvalidTaskState*'
     }
 
-    It 'runs handlers in a runspace pool at concurrency 4, rebuilt from their text' {
+    It 'runs handlers in runspaces of their own at concurrency 4, compiled from their text' {
         1..20 | Where-Object { $_ -ne 13 } | Add-PrismQTask -Database $db -Type pool | Out-Null
         Add-PrismQTask -Database $db -Type pool -Payload 13 -MaxAttempts 1 | Out-Null
         $summary = Start-PrismQWorker -Database $db -Concurrency 4 -MaxTasks 20 -Handler {

@@ -238,32 +238,21 @@ public sealed class StartPrismQWorkerCommand : PrismQCmdlet
             ArgumentList ?? Array.Empty<object?>(), usingValues, Preferences());
     }
 
-    // The handlers' preference variables: the worker's -Verbose, -Debug, -InformationAction and -WarningAction, else the
-    // caller's own preference variables.
+    // The handlers' $VerbosePreference and $DebugPreference: the worker's -Verbose and -Debug, else the caller's own
+    // preference variables. Warnings and information records are always written (and kept); whether the worker shows
+    // them is its own -WarningAction and -InformationAction.
     private object[] Preferences()
     {
-        object Switch(string parameter, string variable) =>
-            MyInvocation.BoundParameters.TryGetValue(parameter, out object? bound) && bound is SwitchParameter on
-                ? on.IsPresent ? ActionPreference.Continue : ActionPreference.SilentlyContinue
-                : Variable(variable, ActionPreference.SilentlyContinue);
-        object Action(string parameter, string variable) =>
-            MyInvocation.BoundParameters.TryGetValue(parameter, out object? bound) && bound is ActionPreference action
-                ? action
-                : Variable(variable, ActionPreference.Continue);
-        object Variable(string name, ActionPreference fallback)
+        object Switch(string parameter, string variable)
         {
-            object? value = GetVariableValue(name);
+            if (MyInvocation.BoundParameters.TryGetValue(parameter, out object? bound) && bound is SwitchParameter on)
+                return on.IsPresent ? ActionPreference.Continue : ActionPreference.SilentlyContinue;
+            object? value = GetVariableValue(variable);
             if (value is PSObject wrapped) value = wrapped.BaseObject;
-            return value is ActionPreference preference ? preference : fallback;
+            return value is ActionPreference preference ? preference : ActionPreference.SilentlyContinue;
         }
 
-        return new[]
-        {
-            Switch("Verbose", "VerbosePreference"),
-            Switch("Debug", "DebugPreference"),
-            Action("InformationAction", "InformationPreference"),
-            Action("WarningAction", "WarningPreference"),
-        };
+        return new[] { Switch("Verbose", "VerbosePreference"), Switch("Debug", "DebugPreference") };
     }
 
     private WorkerSettings Settings()

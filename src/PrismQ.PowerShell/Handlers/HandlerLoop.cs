@@ -27,7 +27,7 @@ internal sealed class HandlerLoop
     // this loop. The task is $_, the first argument, then -ArgumentList.
     private const string Script = @"param($PrismQLoop)
 $ErrorActionPreference = 'Stop'
-$VerbosePreference, $DebugPreference, $InformationPreference, $WarningPreference = $PrismQLoop.Preferences
+$VerbosePreference, $DebugPreference = $PrismQLoop.Preferences
 $PrismQArguments = $PrismQLoop.Arguments
 $PrismQLoop.Compile()
 if ($null -ne ($PrismQInitialization = $PrismQLoop.Initialization())) {

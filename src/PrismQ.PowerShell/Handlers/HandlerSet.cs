@@ -39,9 +39,8 @@ internal sealed class HandlerSet
     public Hashtable? UsingValues { get; }
 
     /// <summary>
-    /// The values of <c>$VerbosePreference</c>, <c>$DebugPreference</c>, <c>$InformationPreference</c> and
-    /// <c>$WarningPreference</c> in the handlers: the worker's own (its <c>-Verbose</c>, <c>-Debug</c>,
-    /// <c>-InformationAction</c>, <c>-WarningAction</c>, else the caller's preference variables).
+    /// The values of <c>$VerbosePreference</c> and <c>$DebugPreference</c> in the handlers: the worker's <c>-Verbose</c>
+    /// and <c>-Debug</c>, else the caller's preference variables.
     /// </summary>
     public object[] Preferences { get; }
 
