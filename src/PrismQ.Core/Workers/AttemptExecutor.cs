@@ -51,12 +51,30 @@ internal sealed class AttemptExecutor
         var context = new TaskContext(task, attempt.Token, _workerId, attempt.CancellationToken, attempt.Progress, _tracer, _traceSlot, clock);
         if (task.Timeout is { } timeout) attempt.StartTimeout(timeout, clock, _options.GracePeriod);
         _tracer.Emit(TraceEventKind.Start, task.Id, task.Attempts, _traceSlot, 0);
-        // The handler runs on the thread pool, so that one that blocks its thread can still be given up on.
-        Task<string?> run = Task.Run(() =>
+        // The handler runs on the thread pool, so that one that blocks its thread can still be given up on; an invoker
+        // that only hands the call over to threads of its own is called here.
+        Task<string?> Invoke()
         {
             attempt.HandlerStartTimestamp = clock.GetTimestamp();
             return _invoker.InvokeAsync(context, attempt.CancellationToken);
-        });
+        }
+
+        Task<string?> run;
+        if (_invoker.HandsOver)
+        {
+            try
+            {
+                run = Invoke();
+            }
+            catch (Exception ex)
+            {
+                run = Task.FromException<string?>(ex);
+            }
+        }
+        else
+        {
+            run = Task.Run(Invoke);
+        }
         _ = AwaitAsync(attempt, context, run);
     }
 

@@ -14,6 +14,13 @@ internal interface IHandlerInvoker
 {
     /// <summary>Runs the handler of <paramref name="context"/>'s task; the task completes when the handler has.</summary>
     Task<string?> InvokeAsync(TaskContext context, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// True when <see cref="InvokeAsync"/> only hands the call over (to threads of the invoker's own) and returns at
+    /// once: the worker then calls it on its own thread, without a hop to the thread pool. False when it may run user
+    /// code that blocks before it returns.
+    /// </summary>
+    bool HandsOver { get; }
 }
 
 /// <summary>The default invoker: the handlers of <see cref="WorkerOptions.Handlers"/> by task type, else the fallback.</summary>
@@ -29,6 +36,9 @@ internal sealed class HandlerTable : IHandlerInvoker
         _fallback = options.FallbackHandler;
         _workerId = workerId;
     }
+
+    /// <summary>False: a handler may block before it returns its task.</summary>
+    public bool HandsOver => false;
 
     public Task<string?> InvokeAsync(TaskContext context, CancellationToken cancellationToken)
     {

@@ -130,6 +130,9 @@ internal sealed class WorkerHostCore : IHandlerInvoker, IDisposable
 
     public void Dispose() => _wake.Dispose();
 
+    /// <summary>True: <see cref="InvokeAsync"/> only gives the call to the dispatcher, which queues it for the runspaces.</summary>
+    public bool HandsOver => true;
+
     /// <summary>The engine's call of a handler: given to the dispatcher.</summary>
     public Task<string?> InvokeAsync(TaskContext context, CancellationToken cancellationToken)
     {

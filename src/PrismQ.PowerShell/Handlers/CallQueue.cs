@@ -91,6 +91,14 @@ internal sealed class CallQueue
     {
         public HandlerCall? Call;
 
-        public ManualResetEventSlim Event { get; } = new(false);
+        /// <param name="spin">Spin briefly before blocking: worth it while the loops are no more than the processors
+        /// (the next call is usually microseconds away); with more, spinning loops only take the processors from the
+        /// ones that work.</param>
+        public Waiter(bool spin = true)
+        {
+            Event = spin ? new ManualResetEventSlim(false) : new ManualResetEventSlim(false, spinCount: 0);
+        }
+
+        public ManualResetEventSlim Event { get; }
     }
 }

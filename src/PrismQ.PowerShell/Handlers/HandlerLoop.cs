@@ -56,7 +56,7 @@ while ($null -ne ($PrismQCall = $PrismQLoop.Next())) {
     private readonly Runspace _runspace;
     private readonly TaskCompletionSource<bool> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly object _gate = new();
-    private readonly CallQueue.Waiter _waiter = new();
+    private readonly CallQueue.Waiter _waiter;
     private CompiledHandlers? _handlers;
     private System.Management.Automation.PowerShell? _pipeline;
     private HandlerCall? _current;
@@ -67,8 +67,10 @@ while ($null -ne ($PrismQCall = $PrismQLoop.Next())) {
     /// <param name="queue">Where the calls come from.</param>
     /// <param name="host">What the loop needs of its worker.</param>
     /// <param name="runspace">The loop's own runspace, opened on the loop's thread.</param>
-    public HandlerLoop(HandlerSet set, CallQueue queue, LoopHost host, Runspace runspace)
+    /// <param name="spin">Whether the loop spins briefly before it waits for a call (see <see cref="CallQueue.Waiter"/>).</param>
+    public HandlerLoop(HandlerSet set, CallQueue queue, LoopHost host, Runspace runspace, bool spin)
     {
+        _waiter = new CallQueue.Waiter(spin);
         _set = set;
         _queue = queue;
         _host = host;
