@@ -46,7 +46,7 @@ public sealed class StartPrismQWorkerCommand : PrismQCmdlet
     [Parameter]
     public SchedulingStrategy Strategy { get; set; } = SchedulingStrategy.Fifo;
 
-    /// <summary>Handlers running at once. 1 (default): on this pipeline thread; more: in a runspace pool.</summary>
+    /// <summary>Handlers running at once (default 1), each in a runspace of its own that lives as long as the worker.</summary>
     [Parameter]
     [ValidateRange(1, 1024)]
     public int Concurrency { get; set; } = 1;
@@ -80,7 +80,7 @@ public sealed class StartPrismQWorkerCommand : PrismQCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
-    /// <summary>Run once in each runspace before its first handler: import modules, define functions and variables the handlers use. At concurrency 1 it runs in a scope of this session that the handlers see, and is gone after the worker.</summary>
+    /// <summary>Run once in each handler runspace before its first handler: import modules, define the functions and variables the handlers use.</summary>
     [Parameter]
     public ScriptBlock? InitializationScript { get; set; }
 

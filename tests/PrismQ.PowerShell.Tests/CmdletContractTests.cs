@@ -61,7 +61,7 @@ public sealed class CmdletContractTests
         {
             Database, P("Handler", "Object", 0, true), P("Queue", "String[]"), P("Strategy", "SchedulingStrategy"), P("Concurrency", "Int32"),
             P("MaxTasks", "Int32"), P("IdleTimeout", "TimeSpan"), P("MaxRunTime", "TimeSpan"), P("LeaseDuration", "TimeSpan"),
-            P("WorkerId", "String"), P("PassThru", "SwitchParameter"),
+            P("WorkerId", "String"), P("PassThru", "SwitchParameter"), P("InitializationScript", "ScriptBlock"), P("ArgumentList", "Object[]"),
         }),
         ["Get-PrismQWorker"] = (false, new[] { typeof(WorkerInfo) }, new[] { Database }),
         ["Set-PrismQTaskProgress"] = (true, new[] { typeof(void) }, new[] { Database, P("Percent", "Int32", 0), P("Message", "String", 1) }),
