@@ -96,7 +96,7 @@ internal sealed class CallQueue
         /// ones that work.</param>
         public Waiter(bool spin = true)
         {
-            Event = spin ? new ManualResetEventSlim(false) : new ManualResetEventSlim(false, spinCount: 0);
+            Event = new ManualResetEventSlim(false, spinCount: spin ? 2047 : 0);
         }
 
         public ManualResetEventSlim Event { get; }
