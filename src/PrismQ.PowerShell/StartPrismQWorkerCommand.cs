@@ -269,6 +269,7 @@ public sealed class StartPrismQWorkerCommand : PrismQCmdlet
             LeaseDuration = Bound(nameof(LeaseDuration)) ? LeaseDuration : null,
             WorkerId = WorkerId,
             HandledTypes = _handledTypes,
+            KeepFinished = PassThru,
         };
     }
 

@@ -19,6 +19,9 @@ internal sealed class WorkerSettings
     public TimeSpan? LeaseDuration { get; set; }
     public string? WorkerId { get; set; }
 
+    /// <summary>Queue the ids of tasks that reached a final state (<c>-PassThru</c>, see <see cref="WorkerHostCore.TryTakeFinished"/>).</summary>
+    public bool KeepFinished { get; set; } = true;
+
     /// <summary>The task types with a handler, matched ignoring case; null: one handler for every type.</summary>
     public IReadOnlyCollection<string>? HandledTypes { get; set; }
 
@@ -43,6 +46,7 @@ internal sealed class WorkerHostCore : IHandlerInvoker, IDisposable
     private readonly ConcurrentQueue<AttemptFailure> _failures = new();
     private readonly ConcurrentQueue<KeyValuePair<HandlerCall, object>> _outputs = new();
     private readonly HashSet<string>? _handledTypes;
+    private readonly bool _keepFinished;
     private readonly SemaphoreSlim _wake = new(0);
     private long _ended;
     private volatile bool _stopping;
@@ -53,6 +57,7 @@ internal sealed class WorkerHostCore : IHandlerInvoker, IDisposable
     public WorkerHostCore(ITaskStore store, WorkerSettings settings, Func<HandlerCall, Task> dispatch)
     {
         _dispatch = dispatch;
+        _keepFinished = settings.KeepFinished;
         if (settings.HandledTypes is not null) _handledTypes = new HashSet<string>(settings.HandledTypes, StringComparer.OrdinalIgnoreCase);
         var options = new WorkerOptions
         {
@@ -168,10 +173,21 @@ internal sealed class WorkerHostCore : IHandlerInvoker, IDisposable
             AttemptOutcome.LeaseLost => AttemptFailureKind.LeaseLost,
             _ => null,
         };
-        if (kind is { } k) _failures.Enqueue(new AttemptFailure(end.Task, k, end.TimedOut, end.Error, end.RetryAt));
+        bool news = false;
+        if (kind is { } k)
+        {
+            _failures.Enqueue(new AttemptFailure(end.Task, k, end.TimedOut, end.Error, end.RetryAt));
+            news = true;
+        }
 
-        if (end.Outcome is AttemptOutcome.Succeeded or AttemptOutcome.Failed or AttemptOutcome.Cancelled) _finished.Enqueue(end.TaskId);
-        _wake.Release();
+        if (_keepFinished && end.Outcome is AttemptOutcome.Succeeded or AttemptOutcome.Failed or AttemptOutcome.Cancelled)
+        {
+            _finished.Enqueue(end.TaskId);
+            news = true;
+        }
+
+        // The cmdlet's thread wakes only for something to write: a wake per task would cost as much as the task.
+        if (news) _wake.Release();
     }
 
     /// <summary>The PowerShell-facing summary of a run.</summary>
