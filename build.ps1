@@ -13,12 +13,17 @@
              assembly). Uses an installed platyPS, or the build of platyPS 0.14.2 in ../shared/tools/platyPS.
     Package  Build, then a clean out/PrismQ/<version> folder ready for Publish-Module or for copying into a folder
              of $env:PSModulePath.
-    Bench    dotnet run -c Release the benchmarks (tests/PrismQ.Benchmarks); -BenchArgs are passed on. Under -File
-             (dotnet pwsh -File ./build.ps1 ...) an array arrives as one string: commas in it separate arguments.
+    Bench    Build, then the PowerShell benchmarks (tests/PrismQ.Benchmarks/PowerShell/Invoke-PowerShellBenchmark.ps1:
+             the module as users run it, each figure beside its baseline measured in the same run; -Quick for small
+             counts). With -BenchArgs, the engine's benchmarks instead: dotnet run -c Release tests/PrismQ.Benchmarks
+             with those arguments. Under -File (dotnet pwsh -File ./build.ps1 ...) an array arrives as one string:
+             commas in it separate arguments.
     Without PowerShell installed, run it with the PowerShell that the repository's tool manifest pins:
     dotnet tool restore; dotnet pwsh -NoProfile -File ./build.ps1 -Task Test
 .EXAMPLE
     ./build.ps1 -Task Test
+.EXAMPLE
+    ./build.ps1 -Task Bench
 .EXAMPLE
     ./build.ps1 -Task Bench -BenchArgs 'worker-report','--quick'
 .EXAMPLE
@@ -32,7 +37,9 @@ param(
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Release',
 
-    [string[]] $BenchArgs = @()
+    [string[]] $BenchArgs = @(),
+
+    [switch] $Quick
 )
 
 Set-StrictMode -Version 2.0
@@ -163,11 +170,15 @@ function Invoke-Package {
 }
 
 function Invoke-Bench {
-    $project = Join-Path $root 'tests/PrismQ.Benchmarks/PrismQ.Benchmarks.csproj'
-    $arguments = @('run', '-c', 'Release', '--project', $project)
     $passed = @($BenchArgs | ForEach-Object { $_ -split ',' } | Where-Object { $_ -ne '' })
-    if ($passed.Count -gt 0) { $arguments += '--'; $arguments += $passed }
-    Invoke-Dotnet $arguments
+    if ($passed.Count -gt 0) {
+        $project = Join-Path $root 'tests/PrismQ.Benchmarks/PrismQ.Benchmarks.csproj'
+        Invoke-Dotnet (@('run', '-c', 'Release', '--project', $project, '--') + $passed)
+        return
+    }
+
+    Invoke-Build
+    & (Join-Path $root 'tests/PrismQ.Benchmarks/PowerShell/Invoke-PowerShellBenchmark.ps1') -Quick:$Quick | Out-Null
 }
 
 foreach ($step in $Task) {
