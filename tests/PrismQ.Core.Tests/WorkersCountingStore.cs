@@ -66,6 +66,7 @@ internal sealed class CountingStore : ITaskStore
 
     public Task<EnqueueResult> EnqueueAsync(EnqueueRequest request, CancellationToken cancellationToken = default) => _inner.EnqueueAsync(request, cancellationToken);
     public Task<IReadOnlyList<long>> EnqueueManyAsync(IEnumerable<EnqueueRequest> requests, int batchSize = 1000, CancellationToken cancellationToken = default) => _inner.EnqueueManyAsync(requests, batchSize, cancellationToken);
+    public Task<IReadOnlyList<EnqueueResult>> EnqueueManyWithResultsAsync(IEnumerable<EnqueueRequest> requests, int batchSize = 1000, CancellationToken cancellationToken = default) => _inner.EnqueueManyWithResultsAsync(requests, batchSize, cancellationToken);
     public Task<TaskRecord?> GetAsync(long id, CancellationToken cancellationToken = default) => _inner.GetAsync(id, cancellationToken);
     public Task<IReadOnlyList<TaskRecord>> QueryAsync(TaskQuery query, CancellationToken cancellationToken = default) => _inner.QueryAsync(query, cancellationToken);
     public Task<CancelOutcome> CancelAsync(long id, CancellationToken cancellationToken = default) => _inner.CancelAsync(id, cancellationToken);

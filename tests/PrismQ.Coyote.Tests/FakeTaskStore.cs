@@ -298,6 +298,7 @@ internal sealed class FakeTaskStore : ITaskStore
 
     public Task<EnqueueResult> EnqueueAsync(EnqueueRequest request, CancellationToken cancellationToken = default) => throw new NotSupportedException();
     public Task<IReadOnlyList<long>> EnqueueManyAsync(IEnumerable<EnqueueRequest> requests, int batchSize = 1000, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+    public Task<IReadOnlyList<EnqueueResult>> EnqueueManyWithResultsAsync(IEnumerable<EnqueueRequest> requests, int batchSize = 1000, CancellationToken cancellationToken = default) => throw new NotSupportedException();
     public Task<IReadOnlyList<TaskRecord>> QueryAsync(TaskQuery query, CancellationToken cancellationToken = default) => throw new NotSupportedException();
     public Task<bool> RetryAsync(long id, CancellationToken cancellationToken = default) => throw new NotSupportedException();
     public Task<int> RetryManyAsync(TaskFilter filter, CancellationToken cancellationToken = default) => throw new NotSupportedException();

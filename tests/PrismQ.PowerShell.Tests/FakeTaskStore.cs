@@ -47,35 +47,39 @@ internal sealed class FakeTaskStore : ITaskStore
 
     public Task<EnqueueResult> EnqueueAsync(EnqueueRequest request, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
-    public Task<IReadOnlyList<long>> EnqueueManyAsync(IEnumerable<EnqueueRequest> requests, int batchSize = 1000, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<long>> EnqueueManyAsync(IEnumerable<EnqueueRequest> requests, int batchSize = 1000, CancellationToken cancellationToken = default) =>
+        (await EnqueueManyWithResultsAsync(requests, batchSize, cancellationToken)).Select(r => r.Task.Id).ToList();
+
+    public Task<IReadOnlyList<EnqueueResult>> EnqueueManyWithResultsAsync(IEnumerable<EnqueueRequest> requests, int batchSize = 1000, CancellationToken cancellationToken = default)
     {
         lock (_gate)
         {
             EnqueueManyCalls++;
-            var ids = new List<long>();
+            var results = new List<EnqueueResult>();
             foreach (EnqueueRequest r in requests)
             {
                 if (string.IsNullOrEmpty(r.Type)) throw new PrismQException(PrismQErrorCode.InvalidTaskType, "empty type", "Type", r.Type);
                 TaskRecord? existing = r.IdempotencyKey is null ? null : _tasks.Values.FirstOrDefault(t => t.IdempotencyKey == r.IdempotencyKey);
                 if (existing is not null)
                 {
-                    ids.Add(existing.Id);
+                    results.Add(new EnqueueResult(existing, created: false));
                     continue;
                 }
 
                 long id = _nextId++;
-                _tasks[id] = new TaskRecord
+                var record = new TaskRecord
                 {
                     Id = id, Queue = r.Queue, Type = r.Type, Payload = r.Payload ?? "null", Priority = r.Priority,
                     NotBefore = r.NotBefore ?? Now + (r.Delay ?? TimeSpan.Zero), MaxAttempts = r.MaxAttempts ?? 5,
                     Timeout = r.Timeout, IdempotencyKey = r.IdempotencyKey, Status = TaskStatus.Queued, CreatedAt = Now, UpdatedAt = Now,
                 };
+                _tasks[id] = record;
                 _queues.Add(r.Queue);
-                ids.Add(id);
+                results.Add(new EnqueueResult(record, created: true));
             }
 
-            EnqueueManySizes.Add(ids.Count);
-            return Task.FromResult<IReadOnlyList<long>>(ids);
+            EnqueueManySizes.Add(results.Count);
+            return Task.FromResult<IReadOnlyList<EnqueueResult>>(results);
         }
     }
 

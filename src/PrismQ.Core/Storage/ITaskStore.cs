@@ -25,6 +25,13 @@ public interface ITaskStore : IDisposable
     /// </summary>
     Task<IReadOnlyList<long>> EnqueueManyAsync(IEnumerable<EnqueueRequest> requests, int batchSize = 1000, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// <see cref="EnqueueManyAsync"/>, returning each task as written instead of its id, in request order (the existing
+    /// task, <see cref="EnqueueResult.Created"/> false, where an idempotency key already existed), without reading the
+    /// new rows back.
+    /// </summary>
+    Task<IReadOnlyList<EnqueueResult>> EnqueueManyWithResultsAsync(IEnumerable<EnqueueRequest> requests, int batchSize = 1000, CancellationToken cancellationToken = default);
+
     /// <summary>The task with this id, or null.</summary>
     Task<TaskRecord?> GetAsync(long id, CancellationToken cancellationToken = default);
 

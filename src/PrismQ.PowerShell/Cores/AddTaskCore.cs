@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Text;
 using System.Threading;
 
 namespace PrismQ.PowerShell.Cores;
@@ -20,14 +19,16 @@ internal sealed class AddTaskSettings
 
 /// <summary>
 /// The core of <c>Add-PrismQTask</c>: turns each payload into a request, buffers them, and enqueues a full buffer
-/// in one call of <see cref="ITaskStore.EnqueueManyAsync"/> (one transaction per batch). A payload that cannot
-/// become JSON or is too large is refused on its own (<see cref="Add"/> throws) and never reaches the store.
+/// in one call of <see cref="ITaskStore.EnqueueManyWithResultsAsync"/> (one transaction per batch), which returns the
+/// tasks as written, so nothing is read back. A payload that cannot become JSON or is too large is refused on its own
+/// (<see cref="Add"/> throws) and never reaches the store.
 /// </summary>
 internal sealed class AddTaskCore
 {
     private readonly ITaskStore _store;
     private readonly AddTaskSettings _settings;
     private readonly List<EnqueueRequest> _buffer = new();
+    private readonly PayloadJsonWriter _json = new();
     private readonly int _maxPayloadBytes;
 
     public AddTaskCore(ITaskStore store, AddTaskSettings settings, int batchSize = 1000, int? maxPayloadBytes = null)
@@ -55,8 +56,7 @@ internal sealed class AddTaskCore
     /// <summary>Converts a plain payload value to JSON, checks its size, and buffers the request.</summary>
     public void Add(object? payload)
     {
-        string json = PayloadJson.Serialize(payload);
-        int bytes = Encoding.UTF8.GetByteCount(json);
+        string json = _json.Write(payload, out int bytes);
         if (bytes > _maxPayloadBytes)
             throw new PrismQException(PrismQErrorCode.PayloadTooLarge,
                 $"The payload is {bytes} bytes of JSON; a payload may be at most {_maxPayloadBytes} bytes.", "Payload", bytes);
@@ -76,10 +76,19 @@ internal sealed class AddTaskCore
     public IReadOnlyList<TaskRecord> Flush(CancellationToken cancellationToken)
     {
         if (_buffer.Count == 0) return Array.Empty<TaskRecord>();
-        EnqueueRequest[] requests = _buffer.ToArray();
-        _buffer.Clear();
-        IReadOnlyList<long> ids = _store.EnqueueManyAsync(requests, BatchSize, cancellationToken).GetAwaiter().GetResult();
-        Enqueued += ids.Count;
-        return TaskLookup.InOrder(_store, ids, cancellationToken);
+        IReadOnlyList<EnqueueResult> results;
+        try
+        {
+            results = _store.EnqueueManyWithResultsAsync(_buffer, BatchSize, cancellationToken).GetAwaiter().GetResult();
+        }
+        finally
+        {
+            _buffer.Clear();
+        }
+
+        Enqueued += results.Count;
+        var records = new TaskRecord[results.Count];
+        for (int i = 0; i < records.Length; i++) records[i] = results[i].Task;
+        return records;
     }
 }

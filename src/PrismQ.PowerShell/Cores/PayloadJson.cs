@@ -3,9 +3,7 @@ using System.Collections;
 using System.Collections.Generic;
 using System.Collections.Specialized;
 using System.Globalization;
-using System.IO;
 using System.Reflection;
-using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Unicode;
@@ -39,7 +37,8 @@ internal static class PayloadJson
     /// <summary>How many levels of an arbitrary object's properties are taken before falling back to ToString().</summary>
     public const int ObjectPropertyDepth = 3;
 
-    private static readonly JsonWriterOptions WriterOptions = new()
+    /// <summary>Compact JSON, UTF-8 text as it is (see the class remarks for what is escaped).</summary>
+    public static readonly JsonWriterOptions WriterOptions = new()
     {
         Indented = false,
         SkipValidation = false,
@@ -51,16 +50,10 @@ internal static class PayloadJson
     private const string PSCredentialTypeName = "System.Management.Automation.PSCredential";
 
     /// <summary>The JSON text of <paramref name="value"/>.</summary>
-    public static string Serialize(object? value)
-    {
-        using var stream = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(stream, WriterOptions))
-        {
-            Write(writer, value, 0, -1);
-        }
+    public static string Serialize(object? value) => new PayloadJsonWriter().Write(value, out _);
 
-        return Encoding.UTF8.GetString(stream.ToArray());
-    }
+    /// <summary>Writes <paramref name="value"/> as one JSON value.</summary>
+    public static void Write(Utf8JsonWriter writer, object? value) => Write(writer, value, 0, -1);
 
     /// <summary>
     /// Rebuilds plain values from JSON text: objects become <see cref="OrderedDictionary"/> (keys in document order),

@@ -2,7 +2,7 @@ using System;
 
 namespace PrismQ.PowerShell.Cores;
 
-/// <summary>Builds the cmdlets' output objects from engine records. Payload and result become plain values (<see cref="PayloadJson.Deserialize"/>); the cmdlet layer turns them into PowerShell objects.</summary>
+/// <summary>Builds the cmdlets' output objects from engine records. Payload and result are passed on as JSON text; <see cref="TaskInfo"/> reads them into PowerShell objects when first used.</summary>
 internal static class TaskInfoMapper
 {
     public static TaskInfo ToTaskInfo(TaskRecord record) => new()
@@ -15,9 +15,7 @@ internal static class TaskInfoMapper
         Attempts = record.Attempts,
         MaxAttempts = record.MaxAttempts,
         PayloadJson = record.Payload,
-        Payload = PayloadJson.Deserialize(record.Payload),
         ResultJson = record.Result,
-        Result = record.Result is null ? null : PayloadJson.Deserialize(record.Result),
         Error = record.LastError?.Message,
         ErrorType = record.LastError?.Type,
         Errors = ToErrorInfos(record.Errors),
@@ -36,6 +34,7 @@ internal static class TaskInfoMapper
 
     public static TaskErrorInfo[] ToErrorInfos(System.Collections.Generic.IReadOnlyList<TaskAttemptError> errors)
     {
+        if (errors.Count == 0) return Array.Empty<TaskErrorInfo>();
         var infos = new TaskErrorInfo[errors.Count];
         for (int i = 0; i < infos.Length; i++)
         {

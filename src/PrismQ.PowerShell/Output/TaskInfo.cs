@@ -5,10 +5,16 @@ namespace PrismQ.PowerShell;
 /// <summary>
 /// A task as the cmdlets show it (PowerShell type name <c>PrismQ.TaskInfo</c>). Instants are local
 /// <see cref="DateTime"/> values; <see cref="Payload"/> and <see cref="Result"/> are PowerShell objects
-/// rebuilt from the stored JSON (<see cref="PayloadJson"/>, <see cref="ResultJson"/>).
+/// rebuilt from the stored JSON (<see cref="PayloadJson"/>, <see cref="ResultJson"/>) when first read, so a task
+/// whose payload nobody looks at costs no parsing.
 /// </summary>
 public sealed class TaskInfo
 {
+    private object? _payload;
+    private bool _payloadRead;
+    private object? _result;
+    private bool _resultRead;
+
     /// <summary>The PowerShell type name the format file binds to.</summary>
     public const string PSTypeName = "PrismQ.TaskInfo";
 
@@ -33,14 +39,54 @@ public sealed class TaskInfo
     /// <summary>Attempts allowed in all.</summary>
     public int MaxAttempts { get; set; }
 
-    /// <summary>The payload as PowerShell objects (PSCustomObject, object[], string, number, bool or null).</summary>
-    public object? Payload { get; set; }
+    /// <summary>
+    /// The payload as PowerShell objects (PSCustomObject, object[], string, number, bool or null): read from
+    /// <see cref="PayloadJson"/> on first use, unless set before.
+    /// </summary>
+    public object? Payload
+    {
+        get
+        {
+            if (!_payloadRead)
+            {
+                _payload = PowerShellJson.Read(PayloadJson);
+                _payloadRead = true;
+            }
+
+            return _payload;
+        }
+        set
+        {
+            _payload = value;
+            _payloadRead = true;
+        }
+    }
 
     /// <summary>The payload as stored (JSON text).</summary>
     public string PayloadJson { get; set; } = "null";
 
-    /// <summary>The handler's result as PowerShell objects, once succeeded.</summary>
-    public object? Result { get; set; }
+    /// <summary>
+    /// The handler's result as PowerShell objects, once succeeded: read from <see cref="ResultJson"/> on first use,
+    /// unless set before.
+    /// </summary>
+    public object? Result
+    {
+        get
+        {
+            if (!_resultRead)
+            {
+                _result = PowerShellJson.Read(ResultJson);
+                _resultRead = true;
+            }
+
+            return _result;
+        }
+        set
+        {
+            _result = value;
+            _resultRead = true;
+        }
+    }
 
     /// <summary>The result as stored (JSON text), or null.</summary>
     public string? ResultJson { get; set; }

@@ -43,9 +43,24 @@ public sealed partial class SqliteTaskStore
     /// <inheritdoc />
     public Task<IReadOnlyList<long>> EnqueueManyAsync(IEnumerable<EnqueueRequest> requests, int batchSize = 1000, CancellationToken cancellationToken = default)
     {
+        var ids = new List<long>();
+        EnqueueBatches(requests, batchSize, ids, null, cancellationToken);
+        return Task.FromResult<IReadOnlyList<long>>(ids);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<EnqueueResult>> EnqueueManyWithResultsAsync(IEnumerable<EnqueueRequest> requests, int batchSize = 1000, CancellationToken cancellationToken = default)
+    {
+        var results = new List<EnqueueResult>();
+        EnqueueBatches(requests, batchSize, new List<long>(), results, cancellationToken);
+        return Task.FromResult<IReadOnlyList<EnqueueResult>>(results);
+    }
+
+    // Enqueues the requests one transaction per batchSize, adding each id to ids and, when results is not null, the task as written.
+    private void EnqueueBatches(IEnumerable<EnqueueRequest> requests, int batchSize, List<long> ids, List<EnqueueResult>? results, CancellationToken cancellationToken)
+    {
         if (requests is null) throw new PrismQException(PrismQErrorCode.InvalidArgument, "requests is null; it must be a sequence of EnqueueRequest.", nameof(requests));
         TaskValidation.CheckBatchSize(batchSize);
-        var ids = new List<long>();
         var batch = new List<PreparedTask>(Math.Min(batchSize, 1024));
         var draws = new List<double>(Math.Min(batchSize, 1024));
         int index = 0;
@@ -65,7 +80,7 @@ public sealed partial class SqliteTaskStore
                 index++;
             }
             if (batch.Count == 0) break;
-            var work = new BatchWork(batch, draws, now, ids);
+            var work = new BatchWork(batch, draws, now, ids, results);
             try
             {
                 Run("enqueue-batch", TxMode.Write, work, static (s, w) => s.EnqueueBatch(w), cancellationToken);
@@ -79,7 +94,6 @@ public sealed partial class SqliteTaskStore
             _tracer.Emit(TraceEventKind.Enqueue, 0, 0, 0, batch.Count);
             Workers.EnqueueSignal.Raise(DatabasePath); // wakes this process's idle workers on this file
         }
-        return Task.FromResult<IReadOnlyList<long>>(ids);
     }
 
     private readonly struct EnqueueWork
@@ -96,28 +110,33 @@ public sealed partial class SqliteTaskStore
 
     private sealed class BatchWork
     {
-        public BatchWork(List<PreparedTask> tasks, List<double> draws, long now, List<long> ids)
+        public BatchWork(List<PreparedTask> tasks, List<double> draws, long now, List<long> ids, List<EnqueueResult>? results)
         {
             Tasks = tasks;
             Draws = draws;
             Now = now;
             Ids = ids;
+            Results = results;
             StartCount = ids.Count;
         }
 
         /// <summary>How many ids earlier batches returned.</summary>
         public int StartCount { get; }
 
-        /// <summary>Drops the ids of this batch (rolled back, or about to be retried).</summary>
+        /// <summary>Drops the ids and results of this batch (rolled back, or about to be retried).</summary>
         public void ForgetIds()
         {
             if (Ids.Count > StartCount) Ids.RemoveRange(StartCount, Ids.Count - StartCount);
+            if (Results is not null && Results.Count > StartCount) Results.RemoveRange(StartCount, Results.Count - StartCount);
         }
 
         public List<PreparedTask> Tasks { get; }
         public List<double> Draws { get; }
         public long Now { get; }
         public List<long> Ids { get; }
+
+        /// <summary>The tasks as written (or found by their idempotency key), when the caller wants them.</summary>
+        public List<EnqueueResult>? Results { get; }
     }
 
     private EnqueueResult EnqueueOne(EnqueueWork work)
@@ -142,8 +161,18 @@ public sealed partial class SqliteTaskStore
         {
             PreparedTask t = work.Tasks[i];
             if (!IsKnownQueue(t.Queue) && ensured.Add(t.Queue)) EnsureQueue(t.Queue);
-            if (Insert(t, work.Draws[i], work.Now)) work.Ids.Add(LastInsertRowId());
-            else work.Ids.Add(SelectByKey(t.IdempotencyKey!).Id);
+            if (Insert(t, work.Draws[i], work.Now))
+            {
+                long id = LastInsertRowId();
+                work.Ids.Add(id);
+                work.Results?.Add(new EnqueueResult(NewRecord(id, t, work.Now), created: true));
+            }
+            else
+            {
+                TaskRecord existing = SelectByKey(t.IdempotencyKey!);
+                work.Ids.Add(existing.Id);
+                work.Results?.Add(new EnqueueResult(existing, created: false));
+            }
         }
         return work.Tasks.Count;
     }
