@@ -110,8 +110,11 @@ public abstract class PrismQCmdlet : PSCmdlet
         }
     }
 
-    /// <summary>Writes a task to the pipeline as a <c>PrismQ.TaskInfo</c> (its payload and result are parsed when first read).</summary>
-    protected void WriteTask(TaskRecord record) => WriteObject(PowerShellValues.Typed(TaskInfoMapper.ToTaskInfo(record), TaskInfo.PSTypeName));
+    /// <summary>
+    /// Writes a task to the pipeline as a <c>PrismQ.TaskInfo</c>: the object itself, not wrapped in a PSObject, since
+    /// its .NET name is its type name (its payload and result are parsed when first read).
+    /// </summary>
+    protected void WriteTask(TaskRecord record) => WriteObject(TaskInfoMapper.ToTaskInfo(record));
 
     /// <summary>Writes an output object with its PrismQ type name first in its type names.</summary>
     protected void WriteTyped(object value, string psTypeName) => WriteObject(PowerShellValues.Typed(value, psTypeName));

@@ -53,7 +53,7 @@ public sealed class CoresWithoutPowerShellTests
             object record = Activator.CreateInstance(core.GetType("PrismQ.TaskRecord", throwOnError: true)!)!;
             Type mapper = module.GetType("PrismQ.PowerShell.Cores.TaskInfoMapper", throwOnError: true)!;
             object info = mapper.GetMethod("ToTaskInfo")!.Invoke(null, new[] { record })!;
-            Assert.Equal("PrismQ.PowerShell.TaskInfo", info.GetType().FullName);
+            Assert.Equal("PrismQ.TaskInfo", info.GetType().FullName);
 
             Type completion = module.GetType("PrismQ.PowerShell.Cores.CompletionCore", throwOnError: true)!;
             Assert.NotNull(completion.GetMethod("Matching")!.Invoke(null, new object?[] { new[] { "abc" }, "a" }));

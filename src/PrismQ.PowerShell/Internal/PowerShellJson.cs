@@ -79,8 +79,13 @@ internal static class PowerShellJson
 
     private static void SetProperty(PSObject target, string name, object? value)
     {
-        PSPropertyInfo? existing = target.Properties[name];
-        if (existing is null) target.Properties.Add(new PSNoteProperty(name, value));
-        else existing.Value = value;
+        try
+        {
+            target.Properties.Add(new PSNoteProperty(name, value));
+        }
+        catch (ExtendedTypeSystemException)
+        {
+            target.Properties[name].Value = value; // a name given twice (JSON allows it): the last value, as a dictionary keeps it
+        }
     }
 }

@@ -103,10 +103,15 @@ internal static class PowerShellValues
         return info;
     }
 
-    /// <summary>Wraps <paramref name="value"/> and puts <paramref name="psTypeName"/> first among its type names (the format file binds to it).</summary>
+    /// <summary>
+    /// Wraps <paramref name="value"/> and puts <paramref name="psTypeName"/> first among its type names (the format file
+    /// binds to it), unless it is the .NET type's own full name: reading a PSObject's type names copies them into a
+    /// table PowerShell keeps per object, which costs more than the rest of writing it.
+    /// </summary>
     public static PSObject Typed(object value, string psTypeName)
     {
         PSObject wrapped = PSObject.AsPSObject(value);
+        if (value.GetType().FullName == psTypeName) return wrapped;
         if (wrapped.TypeNames.Count == 0 || wrapped.TypeNames[0] != psTypeName) wrapped.TypeNames.Insert(0, psTypeName);
         return wrapped;
     }

@@ -1,9 +1,11 @@
 using System;
+using PrismQ.PowerShell;
 
-namespace PrismQ.PowerShell;
+namespace PrismQ;
 
 /// <summary>
-/// A task as the cmdlets show it (PowerShell type name <c>PrismQ.TaskInfo</c>). Instants are local
+/// A task as the cmdlets show it. Its full name is its PowerShell type name, <c>PrismQ.TaskInfo</c>, the name the
+/// format file binds to, so the cmdlets write it as it is, without adding a type name to each object. Instants are local
 /// <see cref="DateTime"/> values; <see cref="Payload"/> and <see cref="Result"/> are PowerShell objects
 /// rebuilt from the stored JSON (<see cref="PayloadJson"/>, <see cref="ResultJson"/>) when first read, so a task
 /// whose payload nobody looks at costs no parsing.
