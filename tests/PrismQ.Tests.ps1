@@ -143,6 +143,119 @@ Describe 'Adding and getting tasks' {
     }
 }
 
+Describe 'Payloads and pipelines' {
+    BeforeEach { $db = New-TestDatabase }
+
+    It 'reads every JSON shape back as the same PowerShell values' {
+        $payload = [ordered]@{
+            int = 42; negative = -7; long = 9007199254740993; double = 0.1; huge = 1e300
+            yes = $true; no = $false; none = $null
+            date = [datetime]::SpecifyKind([datetime]'2026-01-02 03:04:05', 'Utc')
+            text = 'Zoë 日本 😀 "quoted" <tag> & \ back'
+            empty = @{}; emptyList = @(); single = @(5)
+            nested = @{ a = @{ b = @(1, @(2, 3), @{ c = 'd' }) } }
+        }
+        $task = Add-PrismQTask -Database $db -Type shapes -Payload $payload
+        $back = (Get-PrismQTask -Database $db -Id $task.Id).Payload
+
+        $back | Should -BeOfType [System.Management.Automation.PSCustomObject]
+        $back.PSObject.Properties.Name | Should -Be @($payload.Keys)
+        $back.int | Should -BeOfType [int]
+        $back.int | Should -Be 42
+        $back.negative | Should -Be -7
+        $back.long | Should -BeOfType [long]
+        $back.long | Should -Be 9007199254740993
+        $back.double | Should -BeOfType [double]
+        $back.double | Should -Be 0.1
+        $back.huge | Should -Be 1e300
+        $back.yes | Should -BeOfType [bool]
+        $back.yes | Should -BeTrue
+        $back.no | Should -BeOfType [bool]
+        $back.no | Should -BeFalse
+        $back.none | Should -BeNullOrEmpty
+        $back.date | Should -BeOfType [string]
+        $back.date | Should -Be '2026-01-02T03:04:05.0000000Z'
+        $back.text | Should -BeExactly $payload.text
+        $back.empty | Should -BeOfType [System.Management.Automation.PSCustomObject]
+        @($back.empty.PSObject.Properties) | Should -HaveCount 0
+        $back.emptyList.GetType() | Should -Be ([object[]])
+        $back.emptyList.Count | Should -Be 0
+        $back.single.GetType() | Should -Be ([object[]])
+        $back.single[0] | Should -Be 5
+        $back.nested.a.b[0] | Should -Be 1
+        $back.nested.a.b[1] | Should -Be @(2, 3)
+        $back.nested.a.b[2].c | Should -Be 'd'
+        $task.Payload.nested.a.b[2].c | Should -Be 'd'
+    }
+
+    It 'keeps the last value of two keys that differ only in case' {
+        $payload = [System.Collections.Generic.Dictionary[string, object]]::new()
+        $payload['a'] = 1
+        $payload['A'] = 2
+        $task = Add-PrismQTask -Database $db -Type cases -Payload $payload
+        $task.PayloadJson | Should -Be '{"a":1,"A":2}'
+        $back = (Get-PrismQTask -Database $db -Id $task.Id).Payload
+        @($back.PSObject.Properties) | Should -HaveCount 1
+        $back.a | Should -Be 2
+    }
+
+    It 'reads the payload once, when first used, and keeps a payload set by hand' {
+        $task = Add-PrismQTask -Database $db -Type t -Payload @{ n = 1 }
+        [object]::ReferenceEquals($task.Payload, $task.Payload) | Should -BeTrue
+        $task.Result | Should -BeNullOrEmpty
+        $task.Payload = 'replaced'
+        $task.Payload | Should -Be 'replaced'
+    }
+
+    It 'outputs each task as written, as Get-PrismQTask reads it back' {
+        $added = 1..1500 | ForEach-Object { @{ n = $_; name = "task $_" } } | Add-PrismQTask -Database $db -Type t -Queue q -Priority 2 -MaxAttempts 3
+        $added | Should -HaveCount 1500
+        $byId = @{}
+        Get-PrismQTask -Database $db | ForEach-Object { $byId[$_.Id] = $_ }
+        $byId.Count | Should -Be 1500
+        $mismatches = foreach ($task in $added) {
+            $stored = $byId[$task.Id]
+            foreach ($name in 'Queue', 'Type', 'Status', 'Priority', 'Attempts', 'MaxAttempts', 'PayloadJson', 'NotBefore', 'CreatedAt', 'IdempotencyKey', 'Timeout') {
+                if ($task.$name -ne $stored.$name) { "$($task.Id).$name" }
+            }
+        }
+        $mismatches | Should -BeNullOrEmpty
+        @($added.Id) | Should -Be @($added.Id | Sort-Object)
+        @($added.Status | Select-Object -Unique) | Should -Be @('Queued')
+        $added[1499].Payload.n | Should -Be 1500
+        $added[1499].Payload.name | Should -Be 'task 1500'
+    }
+
+    It 'refuses a bad payload in the middle of a batch on its own and writes the rest once' {
+        $items = 1..1500 | ForEach-Object { if ($_ -eq 700) { [double]::NaN } else { $_ } }
+        $added = $items | Add-PrismQTask -Database $db -Type t -ErrorVariable problems -ErrorAction SilentlyContinue
+        $problems | Should -HaveCount 1
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'PrismQ.InvalidPayload*'
+        $problems[0].Exception.Message | Should -Match 'NaN'
+        $added | Should -HaveCount 1499
+        $added.Payload | Should -Not -Contain 700
+        $tasks = @(Get-PrismQTask -Database $db)
+        $tasks | Should -HaveCount 1499
+        @($tasks.Payload | Sort-Object) | Should -Be @(1..1500 | Where-Object { $_ -ne 700 })
+    }
+
+    It 'writes nothing of a batch the database refuses' {
+        { 1..1500 | Add-PrismQTask -Database $db -Type ('x' * 300) -ErrorAction Stop } | Should -Throw -ErrorId 'PrismQ.InvalidTaskType,*'
+        @(Get-PrismQTask -Database $db) | Should -HaveCount 0
+    }
+
+    It 'streams Get-PrismQTask: each task is written as its page is read' {
+        1..2500 | Add-PrismQTask -Database $db -Type t | Out-Null
+        $seen = 0
+        Get-PrismQTask -Database $db | ForEach-Object {
+            # Added after the first task was written: only a reader that has not read every page yet can see it.
+            if ($seen -eq 0) { Add-PrismQTask -Database $db -Type late | Out-Null }
+            $seen++
+        }
+        $seen | Should -Be 2501
+    }
+}
+
 Describe 'Changing tasks and queues' {
     BeforeEach { $db = New-TestDatabase }
 

@@ -391,4 +391,50 @@ public abstract class StorageLeaseBehaviourTests : StoreTestBase
         Assert.Equal(many[1], many[2]);
         Assert.Equal(2, (await store.QueryAsync(new TaskQuery())).Count);
     }
+
+    [Fact]
+    public async Task EnqueueManyWithResults_returns_each_task_as_stored_in_request_order()
+    {
+        ITaskStore store = Open();
+        EnqueueResult existing = await store.EnqueueAsync(new EnqueueRequest("t", "0") { IdempotencyKey = "k1" });
+        Clock.Advance(TimeSpan.FromSeconds(5));
+        IReadOnlyList<EnqueueResult> results = await store.EnqueueManyWithResultsAsync(new[]
+        {
+            new EnqueueRequest("a", "{\"n\":1}") { Queue = "q1", Priority = 3, Delay = TimeSpan.FromMinutes(1), MaxAttempts = 2, Timeout = TimeSpan.FromSeconds(30) },
+            new EnqueueRequest("b", "2") { IdempotencyKey = "k1" },
+            new EnqueueRequest("c") { IdempotencyKey = "k2" },
+            new EnqueueRequest("d") { IdempotencyKey = "k2" },
+            new EnqueueRequest("e", "[true,null]"),
+        }, batchSize: 2);
+
+        Assert.Equal(new[] { true, false, true, false, true }, results.Select(r => r.Created));
+        Assert.Equal(existing.Task.Id, results[1].Task.Id);
+        Assert.Equal("0", results[1].Task.Payload);
+        Assert.Equal(results[2].Task.Id, results[3].Task.Id);
+        Assert.Equal("c", results[3].Task.Type);
+        Assert.Equal(Clock.GetUtcNow().AddMinutes(1), results[0].Task.NotBefore);
+        foreach (EnqueueResult result in results)
+        {
+            TaskRecord stored = (await store.GetAsync(result.Task.Id))!;
+            foreach (System.Reflection.PropertyInfo property in typeof(TaskRecord).GetProperties())
+            {
+                object? expected = property.GetValue(stored), actual = property.GetValue(result.Task);
+                if (expected is System.Collections.IEnumerable list && expected is not string)
+                    Assert.Equal(list.Cast<object>(), ((System.Collections.IEnumerable)actual!).Cast<object>());
+                else
+                    Assert.True(Equals(expected, actual), $"{property.Name}: stored {expected}, returned {actual}");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task EnqueueManyWithResults_rolls_back_the_batch_of_a_bad_request()
+    {
+        ITaskStore store = Open();
+        var requests = new[] { new EnqueueRequest("a"), new EnqueueRequest("b"), new EnqueueRequest("c"), new EnqueueRequest("d", "{bad") };
+        PrismQException ex = await Assert.ThrowsAsync<PrismQException>(() => store.EnqueueManyWithResultsAsync(requests, batchSize: 2));
+        Assert.Equal(PrismQErrorCode.InvalidPayload, ex.Code);
+        Assert.Contains("Request 3", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(new[] { "a", "b" }, (await store.QueryAsync(new TaskQuery())).Select(t => t.Type));
+    }
 }
