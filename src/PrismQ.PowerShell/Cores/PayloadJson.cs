@@ -1,6 +1,5 @@
 using System;
 using System.Collections;
-using System.Collections.Generic;
 using System.Collections.Specialized;
 using System.Globalization;
 using System.Reflection;
@@ -55,52 +54,15 @@ internal static class PayloadJson
     /// <summary>Writes <paramref name="value"/> as one JSON value.</summary>
     public static void Write(Utf8JsonWriter writer, object? value) => Write(writer, value, 0, -1);
 
-    /// <summary>
-    /// Rebuilds plain values from JSON text: objects become <see cref="OrderedDictionary"/> (keys in document order),
-    /// arrays <c>object?[]</c>, numbers <see cref="int"/>, <see cref="long"/> or <see cref="double"/>, and
-    /// strings, booleans and null themselves.
-    /// </summary>
-    public static object? Deserialize(string? json)
-    {
-        if (json is null) return null;
-        try
-        {
-            using JsonDocument document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = MaxDepth + 1 });
-            return FromElement(document.RootElement);
-        }
-        catch (JsonException ex)
-        {
-            throw new PrismQException(PrismQErrorCode.InvalidPayload, $"The stored JSON could not be read: {ex.Message}", "json", null, ex);
-        }
-    }
+    private static readonly PayloadJsonReader PlainReader =
+        new(() => new OrderedDictionary(StringComparer.Ordinal), (target, name, value) => ((OrderedDictionary)target)[name] = value);
 
-    private static object? FromElement(JsonElement element)
-    {
-        switch (element.ValueKind)
-        {
-            case JsonValueKind.Object:
-                var dictionary = new OrderedDictionary(StringComparer.Ordinal);
-                foreach (JsonProperty property in element.EnumerateObject())
-                    dictionary[property.Name] = FromElement(property.Value);
-                return dictionary;
-            case JsonValueKind.Array:
-                var list = new List<object?>();
-                foreach (JsonElement item in element.EnumerateArray()) list.Add(FromElement(item));
-                return list.ToArray();
-            case JsonValueKind.String:
-                return element.GetString();
-            case JsonValueKind.Number:
-                if (element.TryGetInt32(out int i)) return i;
-                if (element.TryGetInt64(out long l)) return l;
-                return element.GetDouble();
-            case JsonValueKind.True:
-                return true;
-            case JsonValueKind.False:
-                return false;
-            default:
-                return null;
-        }
-    }
+    /// <summary>
+    /// Rebuilds plain values from JSON text (<see cref="PayloadJsonReader"/>): objects become
+    /// <see cref="OrderedDictionary"/> (keys in document order), arrays <c>object?[]</c>, numbers <see cref="int"/>,
+    /// <see cref="long"/> or <see cref="double"/>, and strings, booleans and null themselves.
+    /// </summary>
+    public static object? Deserialize(string? json) => PlainReader.Read(json);
 
     // objectDepth: -1 while inside plain data; otherwise how many reflected-object levels are open.
     private static void Write(Utf8JsonWriter writer, object? value, int depth, int objectDepth)

@@ -12,10 +12,8 @@ namespace PrismQ;
 /// </summary>
 public sealed class TaskInfo
 {
-    private object? _payload;
-    private bool _payloadRead;
-    private object? _result;
-    private bool _resultRead;
+    private LazyJsonValue _payload;
+    private LazyJsonValue _result;
 
     /// <summary>The PowerShell type name the format file binds to.</summary>
     public const string PSTypeName = "PrismQ.TaskInfo";
@@ -47,21 +45,8 @@ public sealed class TaskInfo
     /// </summary>
     public object? Payload
     {
-        get
-        {
-            if (!_payloadRead)
-            {
-                _payload = PowerShellJson.Read(PayloadJson);
-                _payloadRead = true;
-            }
-
-            return _payload;
-        }
-        set
-        {
-            _payload = value;
-            _payloadRead = true;
-        }
+        get => _payload.Get(PayloadJson);
+        set => _payload.Set(value);
     }
 
     /// <summary>The payload as stored (JSON text).</summary>
@@ -73,21 +58,8 @@ public sealed class TaskInfo
     /// </summary>
     public object? Result
     {
-        get
-        {
-            if (!_resultRead)
-            {
-                _result = PowerShellJson.Read(ResultJson);
-                _resultRead = true;
-            }
-
-            return _result;
-        }
-        set
-        {
-            _result = value;
-            _resultRead = true;
-        }
+        get => _result.Get(ResultJson);
+        set => _result.Set(value);
     }
 
     /// <summary>The result as stored (JSON text), or null.</summary>
