@@ -5,7 +5,7 @@ Runs the PowerShell benchmarks of PrismQ: the module as a user imports it, again
 
 .DESCRIPTION
 Builds nothing: imports the module from the repository root (PrismQ.psd1, so build first), dot-sources every
-Measure-*.ps1 file in this folder and calls the function of the same name with -Database (a folder for its database
+Measure-*.ps1 file in this folder and calls the function of the same name with -Folder (the folder for its database
 files) and -Quick. Each function returns rows of
 [pscustomobject]@{ Figure; Value; Unit; Baseline; BaselineValue; Ratio; Goal; Met }, its figure and its baseline
 measured in the same run (Ratio = Value / BaselineValue; Met is $null where no goal is set). Prints a header (machine,
@@ -48,7 +48,7 @@ $header | Out-Host
 try {
     $rows = foreach ($file in Get-ChildItem -Path $PSScriptRoot -Filter 'Measure-*.ps1' | Sort-Object Name) {
         . $file.FullName
-        & $file.BaseName -Database $folder -Quick:$Quick
+        & $file.BaseName -Folder $folder -Quick:$Quick
     }
 }
 finally {

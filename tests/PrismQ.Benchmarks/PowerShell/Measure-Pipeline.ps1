@@ -11,7 +11,7 @@ first). Rates are objects per second.
 function Measure-Pipeline {
     [CmdletBinding()]
     param(
-        [Parameter(Mandatory)] [string] $Database,
+        [Parameter(Mandatory)] [string] $Folder,
         [switch] $Quick
     )
 
@@ -48,22 +48,22 @@ function Measure-Pipeline {
     }
 
     $n = $count
-    $warm = Join-Path $Database 'pipeline-warm.db'
+    $warm = Join-Path $Folder 'pipeline-warm.db'
     1..1000 | Add-PrismQTask -Type t -Database $warm | Out-Null # loads the engine and opens SQLite once
     Get-PrismQTask -Database $warm | Out-Null
 
     $ints = Measure-Pair { 1..$n | ForEach-Object { $_ } | Out-Null } {
-        param($round) 1..$n | Add-PrismQTask -Type t -Database (Join-Path $Database "pipeline-ints-$round.db") | Out-Null
+        param($round) 1..$n | Add-PrismQTask -Type t -Database (Join-Path $Folder "pipeline-ints-$round.db") | Out-Null
     }
     New-Row "1..$n | Add-PrismQTask -Type t | Out-Null" "1..$n | ForEach-Object { `$_ } | Out-Null" $ints `
         '>= 100,000/s and >= 0.5x' ($ints.Figure -ge 100000 -and $ints.Figure / $ints.Baseline -ge 0.5)
 
     $tables = Measure-Pair { 1..$n | ForEach-Object { @{ n = $_ } } | Out-Null } {
-        param($round) 1..$n | ForEach-Object { @{ n = $_ } } | Add-PrismQTask -Type t -Database (Join-Path $Database "pipeline-tables-$round.db") | Out-Null
+        param($round) 1..$n | ForEach-Object { @{ n = $_ } } | Add-PrismQTask -Type t -Database (Join-Path $Folder "pipeline-tables-$round.db") | Out-Null
     }
     New-Row "1..$n | ForEach-Object { @{ n = `$_ } } | Add-PrismQTask -Type t | Out-Null" "1..$n | ForEach-Object { @{ n = `$_ } } | Out-Null" $tables '' $null
 
-    $tasks = Join-Path $Database 'pipeline-tables-1.db' # $n tasks with payloads @{ n = ... }
+    $tasks = Join-Path $Folder 'pipeline-tables-1.db' # $n tasks with payloads @{ n = ... }
     $get = Measure-Pair { 1..$n | ForEach-Object { [pscustomobject]@{ Id = $_ } } | Out-Null } { Get-PrismQTask -Database $tasks | Out-Null }
     New-Row "Get-PrismQTask ($n tasks, payloads @{ n }) | Out-Null" "1..$n | ForEach-Object { [pscustomobject]@{ Id = `$_ } } | Out-Null" $get `
         '>= 100,000/s' ($get.Figure -ge 100000)
