@@ -276,7 +276,7 @@ public sealed class StartPrismQWorkerCommand : PrismQCmdlet
     // Each call's task object is made here, on the engine's thread, so the handler's thread only runs the handler.
     private static Task Dispatch(CallQueue calls, HandlerCall call)
     {
-        call.Task = PowerShellValues.Typed(PowerShellValues.Shape(WorkerHostCore.TaskOf(call.Context)), TaskInfo.PSTypeName);
+        call.Task = WorkerHostCore.TaskOf(call.Context);
         calls.Add(call);
         return Task.CompletedTask;
     }

@@ -206,7 +206,7 @@ internal sealed class WorkerHostCore : IHandlerInvoker, IDisposable
         RunTime = s.RunTime,
     };
 
-    /// <summary>The task as a handler sees it (status Running, plain payload).</summary>
+    /// <summary>The task as a handler sees it (status Running; its payload is read from JSON when the handler first reads it).</summary>
     public static TaskInfo TaskOf(TaskContext context) => new()
     {
         Id = context.TaskId,
@@ -217,7 +217,6 @@ internal sealed class WorkerHostCore : IHandlerInvoker, IDisposable
         Attempts = context.Attempt,
         MaxAttempts = context.MaxAttempts,
         PayloadJson = context.Payload,
-        Payload = PayloadJson.Deserialize(context.Payload),
         WorkerId = context.WorkerId,
         Timeout = context.Timeout,
     };
