@@ -16,8 +16,14 @@ internal sealed class HandlerCall
     private Action? _stop;
     private int _stopRequested;
 
-    public HandlerCall(TaskContext context, CancellationToken cancellationToken)
+    private readonly Action<HandlerCall>? _ended;
+
+    /// <param name="context">The attempt's context.</param>
+    /// <param name="cancellationToken">The attempt's token.</param>
+    /// <param name="ended">Told, on the completing thread, when the call has ended (before the engine's continuations run).</param>
+    public HandlerCall(TaskContext context, CancellationToken cancellationToken, Action<HandlerCall>? ended = null)
     {
+        _ended = ended;
         Context = context;
         CancellationToken = cancellationToken;
     }
@@ -57,9 +63,18 @@ internal sealed class HandlerCall
         }
     }
 
-    public void Succeed(string? resultJson) => _completion.TrySetResult(resultJson);
+    public void Succeed(string? resultJson)
+    {
+        if (_completion.TrySetResult(resultJson)) _ended?.Invoke(this);
+    }
 
-    public void Fail(Exception error) => _completion.TrySetException(error);
+    public void Fail(Exception error)
+    {
+        if (_completion.TrySetException(error)) _ended?.Invoke(this);
+    }
 
-    public void Cancel() => _completion.TrySetCanceled();
+    public void Cancel()
+    {
+        if (_completion.TrySetCanceled()) _ended?.Invoke(this);
+    }
 }

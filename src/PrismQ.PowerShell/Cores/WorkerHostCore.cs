@@ -42,6 +42,7 @@ internal sealed class WorkerHostCore : IHandlerInvoker, IDisposable
     private readonly Worker _worker;
     private readonly Func<HandlerCall, Task> _dispatch;
     private readonly ConcurrentDictionary<HandlerCall, byte> _inFlight = new();
+    private readonly Action<HandlerCall> _callEnded;
     private readonly ConcurrentQueue<long> _finished = new();
     private readonly ConcurrentQueue<AttemptFailure> _failures = new();
     private readonly ConcurrentQueue<KeyValuePair<HandlerCall, object>> _outputs = new();
@@ -57,6 +58,8 @@ internal sealed class WorkerHostCore : IHandlerInvoker, IDisposable
     public WorkerHostCore(ITaskStore store, WorkerSettings settings, Func<HandlerCall, Task> dispatch)
     {
         _dispatch = dispatch;
+        // Removed on the thread that ends the call: a continuation would cost a thread-pool work item per task.
+        _callEnded = call => _inFlight.TryRemove(call, out byte _);
         _keepFinished = settings.KeepFinished;
         if (settings.HandledTypes is not null) _handledTypes = new HashSet<string>(settings.HandledTypes, StringComparer.OrdinalIgnoreCase);
         var options = new WorkerOptions
@@ -151,9 +154,8 @@ internal sealed class WorkerHostCore : IHandlerInvoker, IDisposable
             return failed.Task;
         }
 
-        var call = new HandlerCall(context, cancellationToken);
+        var call = new HandlerCall(context, cancellationToken, _callEnded);
         _inFlight[call] = 0;
-        call.Completion.ContinueWith(_ => _inFlight.TryRemove(call, out byte _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         cancellationToken.Register(() =>
         {
             call.Stop();
