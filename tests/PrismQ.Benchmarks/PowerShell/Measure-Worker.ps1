@@ -45,16 +45,16 @@ public static class PrismQBenchmarkEngine
 
     function Rate($summary) { $summary.Processed / $summary.RunTime.TotalSeconds }
 
-    function Row($figure, $value, $baseline, $baselineValue, $goal, [bool] $met) {
+    function Row($figure, $value, $baseline, $baselineValue, $goal, $met) {
         [pscustomobject]@{
             Figure = $figure; Value = [math]::Round($value); Unit = 'tasks/s'; Baseline = $baseline
             BaselineValue = [math]::Round($baselineValue); Ratio = [math]::Round($value / $baselineValue, 2); Goal = $goal; Met = $met
         }
     }
 
-    # Best of three interleaved pairs: the machine is shared and noisy.
+    # Best of three interleaved rounds: the machine is shared and noisy.
     $engine = 0; $one = 0; $four = 0
-    foreach ($round in 1..2) {
+    foreach ($round in 1..3) {
         $database = Fill $noOpTasks
         $engine = [math]::Max($engine, (Rate ([PrismQBenchmarkEngine]::Run($database, 1, $noOpTasks))))
         $database = Fill $noOpTasks
@@ -65,12 +65,29 @@ public static class PrismQBenchmarkEngine
     $rows.Add((Row 'Start-PrismQWorker, no-op scriptblock, -Concurrency 1' $one 'engine, C# no-op handler, concurrency 1' $engine '>= 20,000/s and >= 0.5x' ($one -ge 20000 -and $one / $engine -ge 0.5)))
     $rows.Add((Row 'Start-PrismQWorker, no-op scriptblock, -Concurrency 4' $four 'the same at -Concurrency 1' $one '>= 1x' ($four -ge $one)))
 
+    # The same sleep in N plain runspaces, without PrismQ: what PowerShell itself reaches on this machine
+    # (Start-Sleep -Milliseconds 10 takes longer than 10 ms, more so with many threads on few processors).
+    function PlainSleepRate([int] $n, [int] $perRunspace) {
+        $pipelines = foreach ($i in 1..$n) {
+            $ps = [powershell]::Create()
+            $null = $ps.AddScript("foreach (`$k in 1..$perRunspace) { Start-Sleep -Milliseconds 10 }")
+            $ps
+        }
+        $clock = [System.Diagnostics.Stopwatch]::StartNew()
+        $started = foreach ($ps in $pipelines) { $ps.BeginInvoke() }
+        for ($i = 0; $i -lt $n; $i++) { $null = $pipelines[$i].EndInvoke($started[$i]); $pipelines[$i].Dispose() }
+        $n * $perRunspace / $clock.Elapsed.TotalSeconds
+    }
+
     foreach ($n in 4, 16, 64) {
         $ideal = $n * 100
-        $count = if ($Quick) { $ideal * 2 } else { $ideal * 4 }
+        $perRunspace = if ($Quick) { 200 } else { 400 }
+        $count = $n * $perRunspace
         $database = Fill $count
         $sleep = Rate (Start-PrismQWorker -Database $database -Handler { Start-Sleep -Milliseconds 10 } -MaxTasks $count -Concurrency $n)
+        $plain = PlainSleepRate $n $perRunspace
         $rows.Add((Row "Start-PrismQWorker, handler sleeps 10 ms, -Concurrency $n" $sleep "ideal: $n x 100 tasks/s" $ideal '>= 0.8x' ($sleep / $ideal -ge 0.8)))
+        $rows.Add((Row "  the same sleep in $n plain runspaces, no PrismQ" $plain "ideal: $n x 100 tasks/s" $ideal '' $null))
     }
 
     $rows
