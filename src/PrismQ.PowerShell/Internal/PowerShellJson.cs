@@ -6,8 +6,7 @@ namespace PrismQ.PowerShell;
 /// <summary>
 /// Reads stored payload and result JSON straight into the PowerShell objects the cmdlets show (one pass, see
 /// <see cref="PayloadJsonReader"/>): objects become PSCustomObjects with a note property per name, arrays
-/// <c>object[]</c>. These are the shapes <see cref="PowerShellValues.ToPowerShell"/> gives for
-/// <see cref="PayloadJson.Deserialize"/>'s plain values, without building those first.
+/// <c>object[]</c>: <see cref="PayloadJson.Deserialize"/>'s shapes, with PSCustomObjects for its dictionaries.
 /// </summary>
 internal static class PowerShellJson
 {

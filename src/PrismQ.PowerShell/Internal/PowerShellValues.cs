@@ -8,8 +8,7 @@ namespace PrismQ.PowerShell;
 
 /// <summary>
 /// The PowerShell side of payload conversion. <see cref="ToPlain(object)"/> unwraps PSObjects into plain values that
-/// <c>PayloadJson</c> turns into JSON; <see cref="ToPowerShell"/> turns the plain values read back from JSON into
-/// PSCustomObjects and arrays.
+/// <c>PayloadJson</c> turns into JSON (<see cref="PowerShellJson"/> reads JSON back into PSCustomObjects and arrays).
 /// </summary>
 internal static class PowerShellValues
 {
@@ -74,33 +73,6 @@ internal static class PowerShellValues
         }
 
         return properties;
-    }
-
-    /// <summary>Plain values read from JSON as PowerShell objects: dictionaries become PSCustomObjects, arrays object[].</summary>
-    public static object? ToPowerShell(object? plain)
-    {
-        switch (plain)
-        {
-            case OrderedDictionary dictionary:
-                var result = new PSObject();
-                foreach (DictionaryEntry entry in dictionary)
-                    result.Properties.Add(new PSNoteProperty((string)entry.Key, ToPowerShell(entry.Value)));
-                return result;
-            case object?[] array:
-                var converted = new object?[array.Length];
-                for (int i = 0; i < array.Length; i++) converted[i] = ToPowerShell(array[i]);
-                return converted;
-            default:
-                return plain;
-        }
-    }
-
-    /// <summary>Replaces the plain payload and result of a task with PowerShell objects.</summary>
-    public static TaskInfo Shape(TaskInfo info)
-    {
-        info.Payload = ToPowerShell(info.Payload);
-        info.Result = ToPowerShell(info.Result);
-        return info;
     }
 
     /// <summary>
