@@ -34,14 +34,18 @@ BeforeAll {
     Add-PrismQTask -Database $script:Db -Type 'look' -Queue 'default' | Out-Null
     Add-PrismQTask -Database $script:Db -Type 'later' -Queue 'held' | Out-Null
     Suspend-PrismQQueue -Database $script:Db -Name 'held'
-    $script:Workers = $null
+    # Handlers run in runspaces of their own: values come in through $using:, the workers seen go out through a list.
+    $seen = [System.Collections.Generic.List[object]]::new()
+    $longError = $script:LongError
+    $db = $script:Db
     $handlers = @{
         $script:LongType = { 'sent' }
-        'boom'           = { throw $script:LongError }
-        # The worker as Get-PrismQWorker shows it while it runs this task (concurrency 1: the handler runs here).
-        'look'           = { $script:Workers = @(Get-PrismQWorker -Database $script:Db) }
+        'boom'           = { throw $using:longError }
+        # The worker as Get-PrismQWorker shows it while it runs this task.
+        'look'           = { ($using:seen).AddRange(@(Get-PrismQWorker -Database $using:db)) }
     }
     $script:Summary = Start-PrismQWorker -Database $script:Db -Queue $script:LongQueue, 'default' -Handler $handlers -MaxTasks 3
+    $script:Workers = @($seen)
     $script:Objects = [ordered]@{
         'PrismQ.TaskInfo'          = @(Get-PrismQTask -Database $script:Db)
         'PrismQ.QueueInfo'         = @(Get-PrismQQueue -Database $script:Db)

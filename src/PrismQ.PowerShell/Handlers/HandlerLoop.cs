@@ -31,7 +31,7 @@ $VerbosePreference, $DebugPreference = $PrismQLoop.Preferences
 $PrismQArguments = $PrismQLoop.Arguments
 $PrismQLoop.Compile()
 if ($null -ne ($PrismQInitialization = $PrismQLoop.Initialization())) {
-    try { $null = . $PrismQInitialization } catch { $PrismQLoop.InitializationFailed($_); return }
+    try { $null = . $PrismQInitialization } catch { if ($PrismQLoop.InitializationFailed($_)) { return } }
 }
 $PrismQLoop.Ready()
 while ($null -ne ($PrismQCall = $PrismQLoop.Next())) {
@@ -97,7 +97,12 @@ while ($null -ne ($PrismQCall = $PrismQLoop.Next())) {
     /// <summary>The initialization script to dot-source in this runspace, or null.</summary>
     public ScriptBlock? Initialization() => _set.Initialization?.Compile();
 
-    public void InitializationFailed(ErrorRecord record) =>
+    /// <summary>
+    /// The initialization script failed: before the loop was first ready the worker does not start (true: the loop
+    /// ends); in a pipeline started again after a stopped handler, the loop goes on without it (false), and the
+    /// handlers' own errors say what is missing.
+    /// </summary>
+    public bool InitializationFailed(ErrorRecord record) =>
         _ready.TrySetException(new InitializationFailedException(HandlerFailure.FromRecord(record)));
 
     public void Ready() => _ready.TrySetResult(true);
@@ -300,36 +305,4 @@ while ($null -ne ($PrismQCall = $PrismQLoop.Next())) {
         object? plain = output.Length == 1 ? PowerShellValues.ToPlain(output[0]) : PowerShellValues.ToPlain(output);
         return PayloadJson.Serialize(plain);
     }
-}
-
-/// <summary>What a <see cref="HandlerLoop"/> needs of the worker that runs it.</summary>
-internal sealed class LoopHost
-{
-    public LoopHost(Func<bool> userStopping, Action<HandlerCall> stoppedByUser, Action<HandlerCall, object> output)
-    {
-        UserStopping = userStopping;
-        StoppedByUser = stoppedByUser;
-        Output = output;
-    }
-
-    /// <summary>True once the user stopped the worker (Ctrl+C).</summary>
-    public Func<bool> UserStopping { get; }
-
-    /// <summary>Ends a call that the user's stop interrupted.</summary>
-    public Action<HandlerCall> StoppedByUser { get; }
-
-    /// <summary>Shows a warning, verbose, debug or information record a call's handler wrote (on the loop's thread).</summary>
-    public Action<HandlerCall, object> Output { get; }
-}
-
-/// <summary>The <c>-InitializationScript</c> failed in a runspace: the worker does not start.</summary>
-internal sealed class InitializationFailedException : Exception
-{
-    public InitializationFailedException(HandlerFailedException failure)
-        : base("-InitializationScript failed: " + failure.Error.Message, failure)
-    {
-        Failure = failure;
-    }
-
-    public HandlerFailedException Failure { get; }
 }
