@@ -292,7 +292,7 @@ public sealed class StartPrismQWorkerCommand : PrismQCmdlet
         {
             Runspace runspace = RunspaceFactory.CreateRunspace(state);
             runspace.Name = "PrismQHandler" + (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            var loop = new HandlerLoop(_handlers!, calls, loopHost, runspace, spin: Concurrency <= Environment.ProcessorCount);
+            var loop = new HandlerLoop(_handlers!, calls, loopHost, runspace, spin: Concurrency <= 2 * Environment.ProcessorCount);
             var thread = new Thread(() =>
             {
                 try
