@@ -36,8 +36,8 @@ $temporary = -not $Database
 $folder = if ($temporary) { Join-Path ([System.IO.Path]::GetTempPath()) ('prismq-bench-' + [guid]::NewGuid().ToString('N')) } else { $Database }
 New-Item -ItemType Directory -Path $folder -Force | Out-Null
 
-# The process's command line (./build.ps1 -Task Bench, or this script run with -File); at a prompt, the line typed.
-$commandLine = if ($MyInvocation.Line -and $MyInvocation.CommandOrigin -eq 'Runspace' -and -not $MyInvocation.PSCommandPath) { $MyInvocation.Line.Trim() } else { [Environment]::CommandLine }
+# The process's command line: ./build.ps1 -Task Bench, or this script run with -File.
+$commandLine = [Environment]::CommandLine
 $header = @(
     "machine:    $([System.Runtime.InteropServices.RuntimeInformation]::OSDescription), $([Environment]::ProcessorCount) cores"
     "PowerShell: $($PSVersionTable.PSVersion) ($($PSVersionTable.PSEdition)), $([System.Runtime.InteropServices.RuntimeInformation]::FrameworkDescription)"
