@@ -329,7 +329,7 @@ public sealed class StartPrismQWorkerCommand : PrismQCmdlet
         Exception first = failed.Flatten().InnerExceptions[0];
         string message = first is InitializationFailedException init
             ? init.Message + (init.Failure.Error.Detail is { } detail ? "\n" + detail : string.Empty)
-            : "-InitializationScript could not run: " + first.Message;
+            : "The handler runspaces could not start: " + first.Message;
         ThrowTerminatingError(new ErrorRecord(new InvalidOperationException(message, first), "PrismQ.InitializationScriptFailed",
             ErrorCategory.InvalidOperation, InitializationScript));
     }
