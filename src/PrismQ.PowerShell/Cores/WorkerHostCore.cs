@@ -109,9 +109,6 @@ internal sealed class WorkerHostCore : IHandlerInvoker, IDisposable
     /// <summary>Ids of tasks that reached a final state (succeeded, failed, cancelled), in the order they ended.</summary>
     public bool TryTakeFinished(out long taskId) => _finished.TryDequeue(out taskId);
 
-    /// <summary>Nudges the pumping thread (for example after an off-thread handler queued a message).</summary>
-    public void Wake() => _wake.Release();
-
     /// <summary>Queues a warning, verbose, debug or information record a call's handler wrote, for the cmdlet to show.</summary>
     public void ReportOutput(HandlerCall call, object record)
     {
