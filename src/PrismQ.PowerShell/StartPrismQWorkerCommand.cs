@@ -144,12 +144,27 @@ public sealed class StartPrismQWorkerCommand : PrismQCmdlet
             }
 
             Housekeeping();
+            if (Stopping)
+            {
+                WriteToHost(StoppedSummary(WorkerHostCore.ToInfo(summary)));
+                throw new PipelineStoppedException();
+            }
+
             _progress.RecordType = ProgressRecordType.Completed;
             WriteProgress(_progress);
             WriteTyped(WorkerHostCore.ToInfo(summary), WorkerRunSummary.PSTypeName);
         }
         finally
         {
+            if (run is { IsCompleted: false })
+            {
+                // Leaving early (an error): the worker stops and gives its tasks back before anything it uses goes away.
+                _workerStop.Cancel();
+                host?.StopHandlers();
+                while (calls.Take(drain, 0) is { } left) StoppedByUser(left);
+                run.ContinueWith(_ => { }, TaskScheduler.Default).Wait();
+            }
+
             _host = null;
             calls.Close();
             foreach (Thread thread in threads) thread.Join();
@@ -336,19 +351,27 @@ public sealed class StartPrismQWorkerCommand : PrismQCmdlet
 
     // What the cmdlet writes while the worker runs: each failed attempt, each handler's output, each finished task
     // (-PassThru) and the progress bar.
+    // Ctrl+C can come while it writes: the write then throws PipelineStoppedException, and the worker's loop goes on to
+    // its stop (what is left is written to the host), rather than leaving with the engine still running.
     private void Housekeeping()
     {
         WorkerHostCore? host = _host;
         if (host is null || UserStopped(host)) return;
-        WriteOutputs(host);
-        WriteFailures(host, toHost: false);
-        WriteFinished(host);
-        if (host.Ended != _shownEnded && _sinceProgress.ElapsedMilliseconds >= 200)
+        try
         {
-            _sinceProgress.Restart();
-            _shownEnded = host.Ended;
-            _progress!.StatusDescription = $"{_shownEnded} attempts ended, {host.InFlight} running";
-            WriteProgress(_progress);
+            WriteOutputs(host);
+            WriteFailures(host, toHost: false);
+            WriteFinished(host);
+            if (host.Ended != _shownEnded && _sinceProgress.ElapsedMilliseconds >= 200)
+            {
+                _sinceProgress.Restart();
+                _shownEnded = host.Ended;
+                _progress!.StatusDescription = $"{_shownEnded} attempts ended, {host.InFlight} running";
+                WriteProgress(_progress);
+            }
+        }
+        catch (PipelineStoppedException)
+        {
         }
     }
 
