@@ -100,12 +100,11 @@ public sealed class StartPrismQWorkerCommand : PrismQCmdlet
         var drain = new CallQueue.Waiter();
         WorkerHostCore? host = null;
         var loopHost = new LoopHost(() => Stopping || (_host?.IsStopping ?? false), StoppedByUser, (call, record) => _host?.ReportOutput(call, record));
-        var loops = new List<HandlerLoop>();
         var threads = new List<Thread>();
         Task<global::PrismQ.WorkerRunSummary>? run = null;
         try
         {
-            StartRunspaces(calls, loopHost, loops, threads);
+            StartRunspaces(calls, loopHost, threads);
             Terminating(null, () =>
             {
                 host = new WorkerHostCore(Store, settings, call => Dispatch(calls, call));
@@ -121,8 +120,7 @@ public sealed class StartPrismQWorkerCommand : PrismQCmdlet
                 host.WaitForNews(TimeSpan.FromMilliseconds(250));
                 if (UserStopped(host))
                 {
-                    // Calls the stopped loops will not take end as cancelled: the stopping engine gives their tasks back.
-                    while (calls.Take(drain, 0) is { } left) StoppedByUser(left);
+                    GiveBackWaiting(calls, drain);
                     if (!stopShown && !run.IsCompleted && host.InFlight > 0)
                         WriteToHost($"PrismQ worker {host.WorkerId} stopping: {host.InFlight} running task(s) go back to the queue.");
                     stopShown = true;
@@ -161,7 +159,7 @@ public sealed class StartPrismQWorkerCommand : PrismQCmdlet
                 // Leaving early (an error): the worker stops and gives its tasks back before anything it uses goes away.
                 _workerStop.Cancel();
                 host?.StopHandlers();
-                while (calls.Take(drain, 0) is { } left) StoppedByUser(left);
+                GiveBackWaiting(calls, drain);
                 run.ContinueWith(_ => { }, TaskScheduler.Default).Wait();
             }
 
@@ -194,6 +192,12 @@ public sealed class StartPrismQWorkerCommand : PrismQCmdlet
         _workerStop.Cancel();
         call.Stop();
         call.Cancel();
+    }
+
+    // Calls no loop will take now end as cancelled: the stopping engine gives their tasks back uncounted.
+    private void GiveBackWaiting(CallQueue calls, CallQueue.Waiter drain)
+    {
+        while (calls.Take(drain, 0) is { } left) StoppedByUser(left);
     }
 
     /// <summary>One line that says what a run stopped by Ctrl+C did (the summary object cannot be output then).</summary>
@@ -298,8 +302,9 @@ public sealed class StartPrismQWorkerCommand : PrismQCmdlet
 
     // A runspace and a thread per handler slot, each opened, initialized and then running its loop for as long as the
     // worker runs. The engine starts once every runspace is ready.
-    private void StartRunspaces(CallQueue calls, LoopHost loopHost, List<HandlerLoop> loops, List<Thread> threads)
+    private void StartRunspaces(CallQueue calls, LoopHost loopHost, List<Thread> threads)
     {
+        var loops = new List<HandlerLoop>();
         InitialSessionState state = InitialSessionState.CreateDefault2();
         state.ImportPSModule(new[] { ModuleToImport() });
         state.ThreadOptions = PSThreadOptions.UseCurrentThread;

@@ -15,38 +15,29 @@ internal static class HandlerFailure
 {
     /// <summary>The failure for an exception thrown out of a handler's pipeline.</summary>
     /// <param name="exception">What the handler's pipeline threw.</param>
-    /// <param name="rebuiltFrom">For a handler rebuilt from its text in a runspace of the pool: where the original was defined.</param>
-    public static HandlerFailedException FromException(Exception exception, string? rebuiltFrom = null)
+    public static HandlerFailedException FromException(Exception exception)
     {
         Exception outer = exception;
         while ((outer is AggregateException || outer is TargetInvocationException) && outer.InnerException is not null) outer = outer.InnerException;
         if (outer is HandlerFailedException already) return already;
-        return Create(Cause(outer), RecordOf(outer), rebuiltFrom);
+        return Create(Cause(outer), RecordOf(outer));
     }
 
     /// <summary>The failure for a record the handler wrote to its error stream without stopping.</summary>
     /// <param name="record">The first record the handler wrote.</param>
-    /// <param name="rebuiltFrom">For a handler rebuilt from its text in a runspace of the pool: where the original was defined.</param>
-    public static HandlerFailedException FromRecord(ErrorRecord record, string? rebuiltFrom = null)
+    public static HandlerFailedException FromRecord(ErrorRecord record)
     {
         Exception cause = record.Exception is null || record.Exception is ParentContainsErrorRecordException
             ? new RuntimeException(record.ToString())
             : Cause(record.Exception);
-        return Create(cause, record, rebuiltFrom);
+        return Create(cause, record);
     }
 
-    /// <summary>Where a handler scriptblock was defined (file and line), or null when it has no file.</summary>
-    public static string? Origin(ScriptBlock handler) =>
-        string.IsNullOrEmpty(handler.File) ? null : handler.File + ":" + handler.Ast.Extent.StartLineNumber.ToString(System.Globalization.CultureInfo.InvariantCulture);
-
-    private static HandlerFailedException Create(Exception cause, ErrorRecord? record, string? rebuiltFrom)
+    private static HandlerFailedException Create(Exception cause, ErrorRecord? record)
     {
         string message = record?.ErrorDetails?.Message is { Length: > 0 } details ? details : cause.Message;
         string type = cause is PrismQException prismQ ? prismQ.ErrorId : cause.GetType().FullName ?? cause.GetType().Name;
-        string? detail = Detail(record);
-        if (rebuiltFrom is not null)
-            detail = (detail is null ? "" : detail + "\n") + "The handler ran in a runspace of the pool, rebuilt from its text; it is defined at " + rebuiltFrom + ", and the line numbers above count from its first line.";
-        return new HandlerFailedException(new TaskError(message, type, detail), cause);
+        return new HandlerFailedException(new TaskError(message, type, Detail(record)), cause);
     }
 
     // The record that says where the error happened: the innermost one with an invocation (a .NET method's exception
