@@ -25,7 +25,7 @@ public sealed class BackupPrismQDatabaseCommand : PrismQCmdlet
     {
         string destination = ResolveFilePath(Destination);
         string path = DatabasePath;
-        if (!ShouldProcess(destination, $"Back up PrismQ database '{path}'")) return;
+        if (!ShouldProcess(destination, $"Back up PrismQ database '{DatabaseDisplay}'")) return;
         var progress = new ProgressRecord(5, "Backing up PrismQ database", destination);
         WriteProgress(progress);
         Terminating(destination, () => WriteObject(MaintenanceCore.Backup(path, destination, Force)));

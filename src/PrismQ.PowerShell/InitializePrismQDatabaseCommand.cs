@@ -20,7 +20,7 @@ public sealed class InitializePrismQDatabaseCommand : PrismQCmdlet
         Terminating(Database, () =>
         {
             string path = DatabasePath;
-            if (!ShouldProcess(path, "Initialize the PrismQ database")) return;
+            if (!ShouldProcess(DatabaseDisplay, "Initialize the PrismQ database")) return;
             DatabaseInfo info = DatabaseCore.Initialize(path, Durability, CancelToken);
             WriteTyped(info, DatabaseInfo.PSTypeName);
         });

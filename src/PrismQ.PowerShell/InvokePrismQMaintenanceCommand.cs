@@ -39,7 +39,7 @@ public sealed class InvokePrismQMaintenanceCommand : PrismQCmdlet
             IntegrityCheck = IntegrityCheck,
         };
         string path = DatabasePath;
-        if (!ShouldProcess(path, "Run PrismQ maintenance")) return;
+        if (!ShouldProcess(DatabaseDisplay, "Run PrismQ maintenance")) return;
         var progress = new ProgressRecord(4, "PrismQ maintenance", "Starting");
         Terminating(path, () =>
         {

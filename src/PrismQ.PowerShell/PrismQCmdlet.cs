@@ -2,6 +2,7 @@ using System;
 using System.Management.Automation;
 using System.Threading;
 using PrismQ.PowerShell.Cores;
+using PrismQ.Storage;
 
 namespace PrismQ.PowerShell;
 
@@ -25,7 +26,7 @@ public abstract class PrismQCmdlet : PSCmdlet
     /// <summary>Cancelled when the user presses Ctrl+C.</summary>
     protected CancellationToken CancelToken => _stopping.Token;
 
-    /// <summary>The full path of the database this call uses.</summary>
+    /// <summary>The database this call uses: the full path of a SQLite file, or a PostgreSQL URI as given.</summary>
     protected string DatabasePath
     {
         get
@@ -33,13 +34,19 @@ public abstract class PrismQCmdlet : PSCmdlet
             if (_databasePath is null)
             {
                 string current = SessionState.Path.CurrentFileSystemLocation.ProviderPath;
-                string? parameter = Database is null ? null : GetUnresolvedProviderPathFromPSPath(Database);
+                string? parameter = Database is null || StoreLocations.IsPostgres(Database) ? Database : GetUnresolvedProviderPathFromPSPath(Database);
                 _databasePath = StoreCache.ResolvePath(parameter, current);
             }
 
             return _databasePath;
         }
     }
+
+    /// <summary><see cref="DatabasePath"/> safe to show (a PostgreSQL URI without its password).</summary>
+    protected string DatabaseDisplay => StoreLocations.Redact(DatabasePath);
+
+    /// <summary>True when this call's database is a PostgreSQL server rather than a SQLite file.</summary>
+    protected bool IsPostgres => StoreLocations.IsPostgres(DatabasePath);
 
     /// <summary>The session's store for <see cref="DatabasePath"/>, opened on first use.</summary>
     protected ITaskStore Store

@@ -94,7 +94,7 @@ public sealed class StartPrismQWorkerCommand : PrismQCmdlet
     {
         ParseHandler();
         WorkerSettings settings = Settings();
-        if (!ShouldProcess($"PrismQ database '{DatabasePath}', queues {string.Join(", ", Queue)}", "Start a worker")) return;
+        if (!ShouldProcess($"PrismQ database '{DatabaseDisplay}', queues {string.Join(", ", Queue)}", "Start a worker")) return;
 
         var calls = new CallQueue();
         var drain = new CallQueue.Waiter();

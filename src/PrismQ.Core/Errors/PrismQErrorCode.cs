@@ -49,4 +49,6 @@ public enum PrismQErrorCode
     SecretInPayload,
     /// <summary>A handler's result is larger than <see cref="QueueOptions.MaxPayloadBytes"/>: the attempt fails (under the retry policy).</summary>
     ResultTooLarge,
+    /// <summary>The operation does not apply to the store's backend (a SQLite file backup asked of a PostgreSQL database, for example); the message says what to use instead.</summary>
+    NotSupported,
 }

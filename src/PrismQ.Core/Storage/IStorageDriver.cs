@@ -60,6 +60,12 @@ internal interface IStorageDriver
     /// </summary>
     Task<IReadOnlyList<(string WorkerId, ReclaimResult Result)>> SweepDeadWorkersAsync(string ownId, TimeSpan deadAfter, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// True when <paramref name="worker"/> is known to be gone by more than its heartbeat (SQLite: a worker of this
+    /// host whose process is gone), so that the registry shows it dead at once. False when the backend cannot tell.
+    /// </summary>
+    bool IsGone(WorkerRecord worker);
+
     /// <summary>The backend's own upkeep, run by the leader now and then (SQLite: keeps the WAL in bounds). Must not throw.</summary>
     void RunUpkeep();
 }

@@ -7,9 +7,9 @@ using PrismQ.Tracing;
 namespace PrismQ.Workers;
 
 /// <summary>
-/// A worker's queue-depth trace samples: while tracing is on and the store is a SQLite store, every
+/// A worker's queue-depth trace samples: while tracing is on and the store can count its ready tasks (<see cref="Storage.IReadyCounter"/>), every
 /// <see cref="Interval"/> (and once at the start) it counts the tasks of the worker's queues that are ready to claim
-/// (at most <see cref="SqliteTaskStore.QueueDepthCap"/> per queue) and emits one <see cref="TraceEventKind.QueueDepth"/>
+/// (up to the store's cap per queue) and emits one <see cref="TraceEventKind.QueueDepth"/>
 /// event on the worker's slot. The timeline export draws them as a counter. A failed sample is skipped.
 /// </summary>
 internal static class QueueDepthSampler
@@ -20,14 +20,14 @@ internal static class QueueDepthSampler
     /// <summary>Samples until <paramref name="stop"/> fires; returns at once when there is nothing to sample.</summary>
     public static Task RunAsync(ITaskStore store, IReadOnlyList<string> queues, ITraceEmitter tracer, short workerSlot, TimeProvider clock, CancellationToken stop)
     {
-        if (!tracer.IsEnabled || store is not SqliteTaskStore sqlite) return Task.CompletedTask;
+        if (!tracer.IsEnabled || store is not Storage.IReadyCounter counter) return Task.CompletedTask;
         return Task.Run(async () =>
         {
             do
             {
                 try
                 {
-                    tracer.Emit(TraceEventKind.QueueDepth, 0, 0, workerSlot, sqlite.CountReady(queues, CancellationToken.None));
+                    tracer.Emit(TraceEventKind.QueueDepth, 0, 0, workerSlot, counter.CountReady(queues, CancellationToken.None));
                 }
                 catch (Exception)
                 {

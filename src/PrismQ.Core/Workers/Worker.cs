@@ -2,6 +2,7 @@ using System;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using PrismQ.Storage;
 using PrismQ.Tracing;
 using PrismQ.Workers;
 
@@ -22,8 +23,7 @@ public sealed class Worker
     private readonly ITraceEmitter _tracer;
     private readonly TimeSpan _heartbeat;
     private readonly IHandlerInvoker _invoker;
-    private readonly string? _databasePath;
-    private readonly string? _livenessFolder;
+    private readonly IStorageDriver _driver;
     private Producer? _producer;
     private int _started;
 
@@ -38,12 +38,11 @@ public sealed class Worker
         _store = store;
         _options = options;
         _clock = options.TimeProvider;
-        _tracer = options.Tracer is NullTraceEmitter ? StoreLocation.TracerOf(store) : options.Tracer;
+        _driver = StorageDrivers.Of(store, options.LivenessDirectory);
+        _tracer = options.Tracer is NullTraceEmitter ? _driver.Tracer : options.Tracer;
         _heartbeat = options.ResolveHeartbeatInterval();
         WorkerId = options.ResolveWorkerId();
         _invoker = options.Invoker ?? new HandlerTable(options, WorkerId);
-        _databasePath = StoreLocation.DatabasePathOf(store);
-        _livenessFolder = options.LivenessDirectory ?? (_databasePath is null ? null : _databasePath + "-workers");
     }
 
     /// <summary>This worker's id (as registered and written as lease owner).</summary>
@@ -66,7 +65,7 @@ public sealed class Worker
         long start = _clock.GetTimestamp();
         short traceSlot = _tracer.RegisterWorker(WorkerId);
 
-        WorkerLivenessLock? livenessLock = _livenessFolder is null ? null : WorkerLivenessLock.Acquire(_livenessFolder, WorkerId, TimeSpan.FromSeconds(5), _clock);
+        IDisposable? livenessLock = _driver.HoldLiveness(WorkerId, _clock);
         try
         {
             DateTimeOffset now = _clock.GetUtcNow();
@@ -89,11 +88,10 @@ public sealed class Worker
         var producer = new Producer(_store, _options, WorkerId, _tracer, _invoker) { TraceSlot = traceSlot };
         _producer = producer;
         var keeper = new LeaseKeeper(_store, WorkerId, _clock, _options.ResolveLeaseDuration(), _heartbeat, _tracer, producer.HeldAsync, producer.LeaseLost, producer.CancelRequested) { TraceSlot = traceSlot };
-        var maintenance = new WorkerMaintenance(_store, _options, WorkerId, _livenessFolder, _databasePath, _heartbeat, _tracer, producer.WorkArrived) { TraceSlot = traceSlot };
+        var maintenance = new WorkerMaintenance(_store, _driver, _options, WorkerId, _heartbeat, _tracer, producer.WorkArrived) { TraceSlot = traceSlot };
 
-        using IDisposable? enqueueSubscription = _databasePath is null ? null : EnqueueSignal.Subscribe(_databasePath, producer.WorkArrived);
-        // Commits by other processes (and other connections of this one) on the same file: new work may be there.
-        using IDisposable? changeSubscription = _databasePath is null ? null : Storage.Sqlite.DatabaseChangeWatcher.Subscribe(_databasePath, producer.WorkArrived);
+        // New work committed by anyone (this process, other processes, other hosts): claim at once instead of at the next poll.
+        using IDisposable? newWork = _driver.SubscribeToNewWork(producer.WorkArrived);
         using CancellationTokenSource? maxRunTime = _options.MaxRunTime is { } limit ? TimeProviderTaskExtensions.CreateCancellationTokenSource(_clock, limit) : null;
         using CancellationTokenSource background = new();
         Task completerLoop = producer.Completer.RunAsync(background.Token);

@@ -1,35 +1,37 @@
 using System;
 using System.Threading;
 using System.Threading.Tasks;
+using PrismQ.Storage;
 using PrismQ.Tracing;
 
 namespace PrismQ.Workers;
 
 /// <summary>
-/// The worker's upkeep, on its own loop: takes over the tasks of dead workers on this host at once, rescues expired
-/// leases (both decided by <see cref="AttemptRules.Rescued"/>), and keeps a local database's WAL in bounds.
+/// The worker's share of the store's upkeep, on its own loop. Each round it asks the driver for the lead
+/// (<see cref="IStorageDriver.TryLeadAsync"/>: one worker per store leads at a time); the leader takes over dead
+/// workers' tasks (<see cref="IStorageDriver.SweepDeadWorkersAsync"/>), rescues expired leases (both decided by
+/// <see cref="AttemptRules.Rescued"/>) and runs the backend's own upkeep (<see cref="IStorageDriver.RunUpkeep"/>: a
+/// SQLite file's WAL). At its stop the worker resigns, so another takes the lead at its next round.
 /// </summary>
 internal sealed class WorkerMaintenance
 {
-    private static readonly TimeSpan WalCheckInterval = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan UpkeepInterval = TimeSpan.FromSeconds(5);
 
     private readonly ITaskStore _store;
+    private readonly IStorageDriver _driver;
     private readonly WorkerOptions _options;
     private readonly string _workerId;
-    private readonly string? _livenessFolder;
-    private readonly string? _databasePath;
     private readonly TimeSpan _heartbeat;
     private readonly ITraceEmitter _tracer;
     private readonly Action _requeued;
     private short _traceSlot;
 
-    public WorkerMaintenance(ITaskStore store, WorkerOptions options, string workerId, string? livenessFolder, string? databasePath, TimeSpan heartbeat, ITraceEmitter tracer, Action requeued)
+    public WorkerMaintenance(ITaskStore store, IStorageDriver driver, WorkerOptions options, string workerId, TimeSpan heartbeat, ITraceEmitter tracer, Action requeued)
     {
         _store = store;
+        _driver = driver;
         _options = options;
         _workerId = workerId;
-        _livenessFolder = livenessFolder;
-        _databasePath = databasePath;
         _heartbeat = heartbeat;
         _tracer = tracer;
         _requeued = requeued;
@@ -41,44 +43,55 @@ internal sealed class WorkerMaintenance
         set => _traceSlot = value;
     }
 
-    /// <summary>Runs until <paramref name="stop"/> fires.</summary>
+    /// <summary>How long a leader keeps the lead without renewing it: ten rounds, at least 5 s.</summary>
+    internal TimeSpan LeaderTerm => Max(TimeSpan.FromTicks(_options.SweepInterval.Ticks * 10), TimeSpan.FromSeconds(5));
+
+    /// <summary>How old a worker's heartbeat must be for a backend that judges by heartbeat age to take its tasks back.</summary>
+    internal TimeSpan DeadAfter => Max(WorkerRegistry.DefaultStaleAfter, _options.ResolveLeaseDuration());
+
+    /// <summary>Runs until <paramref name="stop"/> fires, then resigns the lead.</summary>
     public async Task RunAsync(CancellationToken stop)
     {
         TimeProvider clock = _options.TimeProvider;
-        var sweeper = new DeadWorkerSweeper(_store, _workerId, _livenessFolder);
         long lastExpiredReclaim = clock.GetTimestamp();
-        long lastWalCheck = clock.GetTimestamp();
+        long lastUpkeep = clock.GetTimestamp();
         TimeSpan expiredInterval = _heartbeat > _options.SweepInterval ? _heartbeat : _options.SweepInterval;
-        DatabaseMaintenance? maintenance = null;
         try
         {
             while (await ClockWait.DelayAsync(clock, _options.SweepInterval, stop).ConfigureAwait(false))
             {
                 try
                 {
-                    foreach ((string _, ReclaimResult result) in await sweeper.SweepAsync(CancellationToken.None).ConfigureAwait(false))
+                    if (!await _driver.TryLeadAsync(_workerId, LeaderTerm, CancellationToken.None).ConfigureAwait(false)) continue;
+                    foreach ((string _, ReclaimResult result) in await _driver.SweepDeadWorkersAsync(_workerId, DeadAfter, CancellationToken.None).ConfigureAwait(false))
                         Reclaimed(result);
                     if (clock.GetElapsedTime(lastExpiredReclaim) >= expiredInterval)
                     {
                         lastExpiredReclaim = clock.GetTimestamp();
                         Reclaimed(await _store.ReclaimExpiredAsync(CancellationToken.None).ConfigureAwait(false));
                     }
-                    if (_options.ManageWal && _databasePath is not null && clock.GetElapsedTime(lastWalCheck) >= WalCheckInterval)
+                    if (_options.ManageWal && clock.GetElapsedTime(lastUpkeep) >= UpkeepInterval)
                     {
-                        lastWalCheck = clock.GetTimestamp();
-                        maintenance ??= DatabaseMaintenance.Open(_databasePath);
-                        maintenance.ManageWal();
+                        lastUpkeep = clock.GetTimestamp();
+                        _driver.RunUpkeep();
                     }
                 }
                 catch (Exception)
                 {
-                    // A busy database: sweep again next time.
+                    // A busy or unreachable database: sweep again next time.
                 }
             }
         }
         finally
         {
-            maintenance?.Dispose();
+            try
+            {
+                await _driver.ResignAsync(_workerId, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // The lead then lapses after its term.
+            }
         }
     }
 
@@ -88,4 +101,5 @@ internal sealed class WorkerMaintenance
         if (result.Requeued > 0) _requeued();
     }
 
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 }

@@ -36,7 +36,7 @@ public static class WorkerRegistry
             throw new PrismQException(PrismQErrorCode.InvalidArgument, $"staleAfter is '{threshold}'; it must be positive.", nameof(staleAfter), threshold);
         DateTimeOffset now = (timeProvider ?? TimeProvider.System).GetUtcNow();
         IReadOnlyList<WorkerRecord> records = await store.ListWorkersAsync(cancellationToken).ConfigureAwait(false);
-        string? livenessFolder = Workers.StoreLocation.DatabasePathOf(store) is { } databasePath ? databasePath + "-workers" : null;
+        Storage.IStorageDriver driver = Storage.StorageDrivers.Of(store);
         var list = new List<WorkerInfo>(records.Count);
         foreach (WorkerRecord record in records)
         {
@@ -44,7 +44,7 @@ public static class WorkerRegistry
             if (age < TimeSpan.Zero) age = TimeSpan.Zero;
             WorkerState state = StateOf(age, threshold);
             if (state == WorkerState.Alive && record.TakenOverAt is { } takenOver && takenOver >= record.LastHeartbeatAt) state = WorkerState.Dead;
-            if (state == WorkerState.Alive && Workers.DeadWorkerSweeper.IsGoneFromThisHost(record, livenessFolder)) state = WorkerState.Dead;
+            if (state == WorkerState.Alive && driver.IsGone(record)) state = WorkerState.Dead;
             list.Add(new WorkerInfo(record, state, age));
         }
         list.Sort((a, b) => a.Record.StartedAt.CompareTo(b.Record.StartedAt));

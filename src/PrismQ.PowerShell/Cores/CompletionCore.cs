@@ -18,7 +18,7 @@ internal static class CompletionCore
     {
         try
         {
-            if (!File.Exists(databasePath)) return Array.Empty<string>();
+            if (!Storage.StoreLocations.IsPostgres(databasePath) && !File.Exists(databasePath)) return Array.Empty<string>();
             var names = new List<string>();
             foreach (QueueStats stats in StoreCache.Get(databasePath).GetQueueStatsAsync(null, CancellationToken.None).GetAwaiter().GetResult())
                 names.Add(stats.Name);
@@ -34,7 +34,7 @@ internal static class CompletionCore
     {
         try
         {
-            if (!File.Exists(databasePath)) return Array.Empty<string>();
+            if (!Storage.StoreLocations.IsPostgres(databasePath) && !File.Exists(databasePath)) return Array.Empty<string>();
             var types = new HashSet<string>(StringComparer.Ordinal);
             IReadOnlyList<TaskRecord> newest = StoreCache.Get(databasePath)
                 .QueryAsync(new TaskQuery { Order = TaskOrder.NewestFirst, Limit = TypeSampleSize }, CancellationToken.None).GetAwaiter().GetResult();

@@ -1,5 +1,6 @@
 using System.IO;
 using System.Threading;
+using PrismQ.Storage;
 
 namespace PrismQ.PowerShell.Cores;
 
@@ -8,6 +9,13 @@ internal static class DatabaseCore
 {
     public static DatabaseInfo Initialize(string fullPath, Durability durability, CancellationToken cancellationToken)
     {
+        if (StoreLocations.IsPostgres(fullPath))
+        {
+            // A server database: its schema is created (or migrated) at open; there is no file to measure.
+            ITaskStore server = StoreCache.Get(fullPath);
+            int count = server.GetQueueStatsAsync(null, cancellationToken).GetAwaiter().GetResult().Count;
+            return new DatabaseInfo { Path = StoreLocations.Redact(fullPath), Created = false, Durability = durability, QueueCount = count };
+        }
         bool existed = File.Exists(fullPath);
         ITaskStore store = StoreCache.Get(fullPath, durability);
         int queues = store.GetQueueStatsAsync(null, cancellationToken).GetAwaiter().GetResult().Count;

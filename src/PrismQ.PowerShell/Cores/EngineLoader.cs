@@ -66,10 +66,29 @@ internal static class EngineLoader
     public static string NativePath(string folder, string rid) =>
         Path.Combine(folder, "runtimes", rid, "native", NativeFileName(rid.Substring(0, rid.IndexOf('-'))));
 
-    /// <summary>The file in <paramref name="folder"/> that holds the assembly, or null when the module does not ship it.</summary>
-    public static string? AssemblyPath(string folder, AssemblyName name)
+    /// <summary>
+    /// The folder, inside the engine folder, of what only .NET 8 and later load: the PostgreSQL store (PrismQ.Postgres,
+    /// Npgsql and its dependencies) and the .NET builds of dependencies whose netstandard builds define types the runtime
+    /// has (Microsoft.Bcl.TimeProvider: its .NET 8 build forwards <c>TimeProvider</c> to the runtime's own, so the
+    /// netstandard engine, the cmdlets and the .NET 8 PostgreSQL store all see one type).
+    /// </summary>
+    public const string CoreClrFolderName = "net8.0";
+
+    /// <summary>
+    /// The file in <paramref name="folder"/> that holds the assembly, or null when the module does not ship it. On .NET
+    /// (PowerShell 7) a file in <see cref="CoreClrFolderName"/> comes first.
+    /// </summary>
+    public static string? AssemblyPath(string folder, AssemblyName name) => AssemblyPath(folder, name, IsCoreClr);
+
+    /// <summary><see cref="AssemblyPath(string, AssemblyName)"/> for .NET (<paramref name="coreClr"/>) or .NET Framework.</summary>
+    public static string? AssemblyPath(string folder, AssemblyName name, bool coreClr)
     {
         if (string.IsNullOrEmpty(name.Name)) return null;
+        if (coreClr)
+        {
+            string modern = Path.Combine(folder, CoreClrFolderName, name.Name + ".dll");
+            if (File.Exists(modern)) return modern;
+        }
         string path = Path.Combine(folder, name.Name + ".dll");
         return File.Exists(path) ? path : null;
     }

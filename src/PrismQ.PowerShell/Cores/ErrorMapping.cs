@@ -35,6 +35,7 @@ internal static class ErrorMapping
         [PrismQErrorCode.NoHandler] = (ErrorCategory.NotImplemented, false),
         [PrismQErrorCode.Timeout] = (ErrorCategory.OperationTimeout, false),
         [PrismQErrorCode.ResultTooLarge] = (ErrorCategory.LimitsExceeded, false),
+        [PrismQErrorCode.NotSupported] = (ErrorCategory.NotImplemented, true),
     };
 
     /// <summary>True when the code has an explicit entry (tests check every code has one).</summary>

@@ -1,3 +1,4 @@
+using PrismQ.Storage;
 using System;
 using System.Diagnostics;
 using System.IO;
@@ -29,6 +30,7 @@ internal static class MaintenanceCore
     {
         if (settings.PruneFinishedOlderThan is { } age && age < TimeSpan.Zero)
             throw new PrismQException(PrismQErrorCode.InvalidArgument, $"-PruneFinishedOlderThan is {age}; it must be zero or more.", "PruneFinishedOlderThan", age);
+        FileOnly(databasePath, "Invoke-PrismQMaintenance checkpoints, prunes and checks SQLite files; on PostgreSQL autovacuum keeps the tables, and Remove-PrismQTask -Status Succeeded,Failed,Cancelled prunes finished tasks (docs/operations.md)");
         StoreCache.Get(databasePath); // creates the database on first use, like every cmdlet
         Stopwatch clock = Stopwatch.StartNew();
         var report = new MaintenanceReport { Database = databasePath };
@@ -73,9 +75,17 @@ internal static class MaintenanceCore
     /// <summary>Copies the database, while workers run, to one consistent, self-contained file. Returns the file.</summary>
     public static FileInfo Backup(string databasePath, string destinationPath, bool overwrite)
     {
+        FileOnly(databasePath, "Backup-PrismQDatabase copies SQLite files; back a PostgreSQL database up with pg_dump (docs/operations.md)");
         StoreCache.Get(databasePath);
         using DatabaseMaintenance maintenance = DatabaseMaintenance.Open(databasePath);
         maintenance.Backup(destinationPath, overwrite);
         return new FileInfo(Path.GetFullPath(destinationPath));
+    }
+
+    /// <summary>Throws <see cref="PrismQErrorCode.NotSupported"/> when the database is not a SQLite file.</summary>
+    private static void FileOnly(string databasePath, string instead)
+    {
+        if (StoreLocations.IsPostgres(databasePath))
+            throw new PrismQException(PrismQErrorCode.NotSupported, $"The database '{StoreLocations.Redact(databasePath)}' is on PostgreSQL: {instead}.", "Database", StoreLocations.Redact(databasePath));
     }
 }

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Runtime.InteropServices;
+using PrismQ.Storage;
 
 namespace PrismQ.PowerShell.Cores;
 
@@ -84,14 +85,16 @@ internal static class StoreCache
     }
 
     /// <summary>
-    /// The database path after the precedence: the parameter, else <c>PRISMQ_QUEUE_DB_PATH</c>, else the platform default,
-    /// made absolute against <paramref name="currentDirectory"/> (PowerShell's current file-system location).
+    /// The database after the precedence: the parameter, else <c>PRISMQ_QUEUE_DB_PATH</c>, else the platform default. A
+    /// file path is made absolute against <paramref name="currentDirectory"/> (PowerShell's current file-system
+    /// location); a PostgreSQL URI is kept as given.
     /// </summary>
     public static string ResolvePath(string? parameter, string currentDirectory)
     {
         if (parameter is not null && parameter.Trim().Length == 0)
             throw new PrismQException(PrismQErrorCode.InvalidDatabasePath, "The -Database value is empty; give a file path or leave it out.", "Database", parameter);
         string path = new QueueOptions { DatabasePath = parameter }.ResolveDatabasePath();
+        if (StoreLocations.IsPostgres(path)) return path.Trim();
         try
         {
             return Path.GetFullPath(Path.IsPathRooted(path) ? path : Path.Combine(currentDirectory, path));
@@ -103,12 +106,17 @@ internal static class StoreCache
     }
 
     /// <summary>
-    /// Opens the SQLite store with tracing on (<see cref="QueueOptions.Tracing"/>): the store checks and opens the
-    /// queue database first, then starts a <see cref="TraceSession"/> writing to <c>&lt;database&gt;.trace.db</c>,
-    /// and drains and closes it when the store is disposed.
+    /// Opens the store for <see cref="QueueOptions.DatabasePath"/> (<see cref="StoreLocations.Open"/>). A SQLite file
+    /// is opened with tracing on (<see cref="QueueOptions.Tracing"/>): the store checks and opens the queue database
+    /// first, then starts a <see cref="TraceSession"/> writing to <c>&lt;database&gt;.trace.db</c>, and drains and
+    /// closes it when the store is disposed. A PostgreSQL store is opened without tracing (docs/configuration.md).
     /// </summary>
     private static ITaskStore DefaultFactory(QueueOptions options) =>
-        SqliteTaskStore.Open(new QueueOptions { DatabasePath = options.DatabasePath, Durability = options.Durability, Tracing = new TraceOptions() });
+        StoreLocations.Open(options.DatabasePath!, new QueueOptions
+        {
+            Durability = options.Durability,
+            Tracing = StoreLocations.IsPostgres(options.DatabasePath) ? null : new TraceOptions(),
+        });
 
     /// <summary>The trace session of the open store for this path, or null (no store open, or a store without tracing).</summary>
     public static TraceSession? TraceSessionOf(string fullPath)

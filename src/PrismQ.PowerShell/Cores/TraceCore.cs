@@ -2,6 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 
+using PrismQ.Storage;
+
 namespace PrismQ.PowerShell.Cores;
 
 /// <summary>The cores of <c>Get-PrismQTrace</c>, <c>Export-PrismQTrace</c> and <c>Write-PrismQTrace</c> (outside a handler).</summary>
@@ -56,6 +58,7 @@ internal static class TraceCore
     /// </summary>
     public static IReadOnlyList<global::PrismQ.TraceEvent> Get(string databasePath, long[]? taskIds, Func<long[]?, TraceQuery> query)
     {
+        if (StoreLocations.IsPostgres(databasePath)) return Array.Empty<global::PrismQ.TraceEvent>(); // no trace store on PostgreSQL (docs/tracing.md)
         Flush(databasePath);
         var store = TraceStore.ForQueue(databasePath);
         if (!File.Exists(store.DatabasePath)) return Array.Empty<global::PrismQ.TraceEvent>();
@@ -69,6 +72,8 @@ internal static class TraceCore
     /// <summary>Writes a Chrome Trace Event JSON file of the matching events (task ids: one file with every listed task). Returns the file.</summary>
     public static FileInfo Export(string databasePath, string filePath, long[]? taskIds, DateTime? since, DateTime? until)
     {
+        if (StoreLocations.IsPostgres(databasePath))
+            throw new PrismQException(PrismQErrorCode.NotSupported, $"The database '{StoreLocations.Redact(databasePath)}' is on PostgreSQL, where PrismQ keeps no trace yet (docs/tracing.md); tracing works with SQLite files.", "Database", StoreLocations.Redact(databasePath));
         Flush(databasePath);
         var store = TraceStore.ForQueue(databasePath);
         if (!File.Exists(store.DatabasePath))

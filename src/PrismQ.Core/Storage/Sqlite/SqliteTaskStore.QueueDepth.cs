@@ -17,7 +17,7 @@ public sealed partial class SqliteTaskStore
     /// <see cref="QueueDepthCap"/> per queue: a worker's queue-depth trace sample. One read transaction, walking the
     /// ready tasks' partial index.
     /// </summary>
-    internal long CountReady(IReadOnlyList<string> queues, CancellationToken cancellationToken)
+    public long CountReady(IReadOnlyList<string> queues, CancellationToken cancellationToken)
     {
         return Run("queue-depth", TxMode.Read, queues, static (s, list) =>
         {

@@ -114,6 +114,7 @@ public sealed partial class SqliteTaskStore : ITaskStore
                 if (_disposed) return;
                 _disposed = true;
                 // First, so that the store's connection is the last one open and its close checkpoints the WAL away.
+                DisposeDriver();
                 _checkpointer.Dispose();
                 DisposeStatements();
                 _begin.Dispose();
