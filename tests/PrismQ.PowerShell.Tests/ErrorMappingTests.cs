@@ -32,6 +32,7 @@ public sealed class ErrorMappingTests
         { PrismQErrorCode.NoHandler, ErrorCategory.NotImplemented, false },
         { PrismQErrorCode.Timeout, ErrorCategory.OperationTimeout, false },
         { PrismQErrorCode.ResultTooLarge, ErrorCategory.LimitsExceeded, false },
+        { PrismQErrorCode.NotSupported, ErrorCategory.NotImplemented, true },
     };
 
     [Theory]

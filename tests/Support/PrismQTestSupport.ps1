@@ -75,3 +75,20 @@ function Invoke-ChildScript {
 function Remove-TestRoot {
     Remove-Item -Path $script:TempRoot -Recurse -Force -ErrorAction SilentlyContinue
 }
+
+# A PostgreSQL URI for one test: the server of PRISMQ_TEST_POSTGRES with a schema of its own (the PostgreSQL store keeps
+# its tables in the URI's schema), dropped by Remove-TestPostgresSchema.
+function New-TestPostgresUri {
+    $base = $env:PRISMQ_TEST_POSTGRES
+    if (-not $base) { throw 'PRISMQ_TEST_POSTGRES is not set (bash .ci/postgres starts a server and prints its URI).' }
+    $separator = if ($base.Contains('?')) { '&' } else { '?' }
+    '{0}{1}schema=pester_{2}' -f $base, $separator, [guid]::NewGuid().ToString('N')
+}
+
+# Drops the schema of a URI made by New-TestPostgresUri (with psql, which the PostgreSQL packages install).
+function Remove-TestPostgresSchema([string] $Uri) {
+    if ($Uri -notmatch '[?&]schema=(pester_[0-9a-f]{32})') { return }
+    $schema = $Matches[1]
+    $server = $Uri -replace '[?&]schema=pester_[0-9a-f]{32}', ''
+    & psql $server -q -c "DROP SCHEMA IF EXISTS $schema CASCADE" 2>&1 | Out-Null
+}
