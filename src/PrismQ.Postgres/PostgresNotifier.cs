@@ -120,6 +120,7 @@ internal sealed class PostgresNotifier : IDisposable
         var builder = new NpgsqlConnectionStringBuilder(_info.Builder.ConnectionString)
         {
             Pooling = false,
+            ApplicationName = (_info.Builder.ApplicationName ?? "PrismQ") + " listener",
             // Npgsql sends a keepalive query when idle, so a dead server is noticed while waiting.
             KeepAlive = 30,
         };

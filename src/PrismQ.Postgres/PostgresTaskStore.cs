@@ -112,6 +112,9 @@ public sealed partial class PostgresTaskStore : ITaskStore, IStorageDriver
 
     internal PostgresConnectionInfo ConnectionInfo => _info;
 
+    /// <summary>The new-work notifier (for tests and diagnostics).</summary>
+    internal PostgresNotifier Notifier => _notifier;
+
     /// <summary>Stops the notifier and closes the pool's connections.</summary>
     public void Dispose()
     {
