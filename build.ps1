@@ -57,7 +57,9 @@ function Invoke-Dotnet {
 
 function Invoke-Build {
     # The module project builds the engine it references; tests and benchmarks are not needed to import the module.
+    # The PostgreSQL store (net8.0) is built apart and lays itself into module/bin/engine/net8.0 (PowerShell 7 only).
     [void](Invoke-Dotnet @('build', (Join-Path $root 'src/PrismQ.PowerShell/PrismQ.PowerShell.csproj'), '-c', $Configuration))
+    [void](Invoke-Dotnet @('build', (Join-Path $root 'src/PrismQ.Postgres/PrismQ.Postgres.csproj'), '-c', $Configuration))
 }
 
 # The Pester module restored by tests/tools/Pester.csproj (a PackageDownload of the version in Directory.Packages.props).
