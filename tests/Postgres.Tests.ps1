@@ -18,7 +18,7 @@ Describe 'The cmdlets on PostgreSQL' -Tag PostgreSQL {
         Remove-TestPostgresSchema $script:Uri
     }
 
-    It 'adds, reads and runs tasks through -Database <uri>, each exactly once' {
+    It 'adds, reads and runs tasks through -Database with a URI, each exactly once' {
         $added = 1..20 | ForEach-Object { @{ n = $_ } } | Add-PrismQTask -Database $script:Uri -Type pg.sum
         $added.Count | Should -Be 20
         (Get-PrismQTask -Database $script:Uri -Status Queued).Count | Should -Be 20
@@ -30,13 +30,14 @@ Describe 'The cmdlets on PostgreSQL' -Tag PostgreSQL {
     }
 
     It 'takes the URI from PRISMQ_QUEUE_DB_PATH, in a user script' {
-        $result = Invoke-ChildScript -ImportModule -Arguments $script:Uri -Script @'
+        $result = Invoke-ChildScript -Arguments $script:Uri -Script (@'
 param($uri)
+Import-Module '{0}'
 $env:PRISMQ_QUEUE_DB_PATH = $uri
 $t = Add-PrismQTask -Type pg.env -Payload @{ x = 1 }
 (Get-PrismQTask -Id $t.Id).Status
 (Get-PrismQQueue).Name
-'@
+'@).Replace('{0}', $script:Manifest)
         $result.Error | Should -BeNullOrEmpty
         $result.Output.Trim() -split "`r?`n" | Should -Be @('Queued', 'default')
     }
@@ -72,10 +73,11 @@ $t = Add-PrismQTask -Type pg.env -Payload @{ x = 1 }
         ($problem | Out-String) | Should -Not -Match $secret
         $problem.Exception.ToString() | Should -Not -Match $secret
 
-        $result = Invoke-ChildScript -ImportModule -Arguments $wrong -Script @'
+        $result = Invoke-ChildScript -Arguments $wrong -Script (@'
 param($uri)
+Import-Module '{0}'
 Start-PrismQWorker -Database $uri -Handler @{ x = { } } -WhatIf
-'@
+'@).Replace('{0}', $script:Manifest)
         ($result.Output + $result.Error) | Should -Match 'postgres'
         ($result.Output + $result.Error) | Should -Not -Match $wrong.Split('@')[0].Split(':')[-1]
 
@@ -88,10 +90,11 @@ Start-PrismQWorker -Database $uri -Handler @{ x = { } } -WhatIf
         1..300 | ForEach-Object { @{ n = $_ } } | Add-PrismQTask -Database $script:Uri -Type pg.share | Out-Null
         $script = @'
 param($uri)
+Import-Module '{0}'
 Start-PrismQWorker -Database $uri -Handler @{ 'pg.share' = { param($t) Start-Sleep -Milliseconds 20; $PID } } -Concurrency 2 -IdleTimeout 00:00:03 | Out-Null
 '@
         $path = Join-Path $script:TempRoot ([guid]::NewGuid().ToString('N') + '.ps1')
-        Set-Content -LiteralPath $path -Value ("Import-Module '$($script:Manifest)'`n" + $script)
+        Set-Content -LiteralPath $path -Value $script.Replace('{0}', $script:Manifest)
         $children = 1..2 | ForEach-Object {
             Start-Process -FilePath $script:Exe -ArgumentList @('-NoProfile', '-NonInteractive', '-File', $path, $script:Uri) -PassThru
         }
