@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using Microsoft.Data.Sqlite;
+using PrismQ.Storage.Sqlite;
 
 namespace PrismQ.Benchmarks;
 

@@ -4,6 +4,7 @@ using System.Runtime.Versioning;
 using System.Threading.Tasks;
 using PrismQ.Workers;
 using Xunit;
+using PrismQ.Storage.Sqlite;
 
 namespace PrismQ.Tests.Storage;
 

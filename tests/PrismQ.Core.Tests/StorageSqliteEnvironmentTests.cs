@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using Xunit;
+using PrismQ.Storage.Sqlite;
 
 namespace PrismQ.Tests.Storage;
 

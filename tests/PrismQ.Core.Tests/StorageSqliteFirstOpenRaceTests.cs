@@ -6,6 +6,7 @@ using System.IO;
 using System.Linq;
 using System.Threading.Tasks;
 using Xunit;
+using PrismQ.Storage.Sqlite;
 
 namespace PrismQ.Tests.Storage;
 

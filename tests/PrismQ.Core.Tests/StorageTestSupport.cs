@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Threading;
 using Microsoft.Data.Sqlite;
+using PrismQ.Storage.Sqlite;
 
 namespace PrismQ.Tests.Storage;
 

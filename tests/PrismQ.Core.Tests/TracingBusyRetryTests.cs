@@ -7,6 +7,7 @@ using Microsoft.Data.Sqlite;
 using PrismQ.Tests.Storage;
 using PrismQ.Tracing;
 using Xunit;
+using PrismQ.Storage.Sqlite;
 
 namespace PrismQ.Tests;
 

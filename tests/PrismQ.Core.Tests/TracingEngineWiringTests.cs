@@ -7,6 +7,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using PrismQ.Tests.Storage;
 using Xunit;
+using PrismQ.Storage.Sqlite;
 
 namespace PrismQ.Tests.Tracing;
 

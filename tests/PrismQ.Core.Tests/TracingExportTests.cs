@@ -10,6 +10,7 @@ using System.Threading.Tasks;
 using PrismQ.Tests.Storage;
 using PrismQ.Tracing;
 using Xunit;
+using PrismQ.Storage.Sqlite;
 
 namespace PrismQ.Tests.Tracing;
 

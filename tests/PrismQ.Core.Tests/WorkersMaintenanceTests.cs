@@ -5,6 +5,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Data.Sqlite;
 using Xunit;
+using PrismQ.Storage.Sqlite;
 
 namespace PrismQ.Tests;
 

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
+using PrismQ.Storage.Sqlite;
 using PrismQ.Tracing;
 
 namespace PrismQ.Tests;

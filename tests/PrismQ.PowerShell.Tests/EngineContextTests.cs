@@ -63,7 +63,7 @@ public sealed class EngineContextTests
         Directory.CreateDirectory(folder);
         try
         {
-            Type storeType = core.GetType("PrismQ.SqliteTaskStore", throwOnError: true)!;
+            Type storeType = core.GetType("PrismQ.Storage.Sqlite.SqliteTaskStore", throwOnError: true)!;
             var store = (IDisposable)storeType.GetMethod("Open", new[] { typeof(string) })!.Invoke(null, new object[] { Path.Combine(folder, "q.db") })!;
             using (store)
             {

@@ -1,5 +1,6 @@
 using System;
 using System.Globalization;
+using PrismQ.Storage.Sqlite;
 
 namespace PrismQ.TestHost;
 

@@ -1,4 +1,5 @@
 using System;
+using PrismQ.Storage.Sqlite;
 
 namespace PrismQ.TestHost;
 

@@ -1,6 +1,7 @@
 using System;
 using System.Reflection;
 using System.Runtime.ExceptionServices;
+using PrismQ.Storage.Sqlite;
 
 namespace PrismQ.Storage;
 

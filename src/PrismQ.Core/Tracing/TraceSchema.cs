@@ -1,6 +1,7 @@
 using System;
 using Microsoft.Data.Sqlite;
 using PrismQ.Internal;
+using PrismQ.Storage.Sqlite;
 
 namespace PrismQ.Tracing;
 

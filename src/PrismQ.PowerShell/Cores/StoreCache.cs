@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Runtime.InteropServices;
+using PrismQ.Storage.Sqlite;
 using PrismQ.Storage;
 
 namespace PrismQ.PowerShell.Cores;

@@ -13,6 +13,7 @@ function Measure-Worker {
 using System.Threading;
 using System.Threading.Tasks;
 using PrismQ;
+using PrismQ.Storage.Sqlite;
 using PrismQ.Workers;
 
 public static class PrismQBenchmarkEngine

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Engines;
+using PrismQ.Storage.Sqlite;
 
 namespace PrismQ.Benchmarks.Storage;
 

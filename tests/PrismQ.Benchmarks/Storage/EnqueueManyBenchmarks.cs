@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Engines;
+using PrismQ.Storage.Sqlite;
 
 namespace PrismQ.Benchmarks.Storage;
 

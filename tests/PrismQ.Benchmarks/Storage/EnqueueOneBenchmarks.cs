@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using PrismQ.Storage.Sqlite;
 
 namespace PrismQ.Benchmarks.Storage;
 

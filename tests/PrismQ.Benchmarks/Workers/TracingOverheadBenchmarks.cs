@@ -2,6 +2,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Engines;
+using PrismQ.Storage.Sqlite;
 
 namespace PrismQ.Benchmarks.Workers;
 

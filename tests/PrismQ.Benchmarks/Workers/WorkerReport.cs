@@ -10,6 +10,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Data.Sqlite;
 using PrismQ.Benchmarks.Storage;
+using PrismQ.Storage.Sqlite;
 
 namespace PrismQ.Benchmarks.Workers;
 

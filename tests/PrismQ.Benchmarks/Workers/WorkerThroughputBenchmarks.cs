@@ -4,6 +4,7 @@ using System.Threading.Tasks;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Engines;
 using PrismQ.Benchmarks.Storage;
+using PrismQ.Storage.Sqlite;
 
 namespace PrismQ.Benchmarks.Workers;
 

@@ -11,7 +11,7 @@ namespace PrismQ.Storage.Sqlite;
 /// <summary>
 /// Tells this process when another connection has committed to a database file: another process, or another
 /// connection of this process (a second store on the same file). It is the cross-process counterpart of
-/// <see cref="Workers.EnqueueSignal"/>: an idle worker subscribes and claims at once when the file changes, instead of
+/// <see cref="EnqueueSignal"/>: an idle worker subscribes and claims at once when the file changes, instead of
 /// waiting for its next poll.
 /// </summary>
 /// <remarks>
@@ -25,7 +25,7 @@ namespace PrismQ.Storage.Sqlite;
 /// again"), not as "a task was enqueued".
 /// </para>
 /// <para>
-/// Sharing: <see cref="Subscribe"/> keys watchers by full path, as <see cref="Workers.EnqueueSignal"/> does (case-blind
+/// Sharing: <see cref="Subscribe"/> keys watchers by full path, as <see cref="EnqueueSignal"/> does (case-blind
 /// on Windows). The first subscription opens the connection, reads the first value and starts the thread before it
 /// returns, so any commit after <see cref="Subscribe"/> returns is seen; later subscriptions share that watcher. The
 /// last <see cref="IDisposable.Dispose"/> stops the thread, waits for it and closes the connection.

@@ -8,7 +8,7 @@ using PrismQ.Internal;
 using PrismQ.Storage.Sqlite;
 using PrismQ.Tasks;
 
-namespace PrismQ;
+namespace PrismQ.Storage.Sqlite;
 
 public sealed partial class SqliteTaskStore
 {

@@ -10,7 +10,7 @@ using PrismQ.Scheduling;
 using PrismQ.Storage.Sqlite;
 using PrismQ.Tasks;
 
-namespace PrismQ;
+namespace PrismQ.Storage.Sqlite;
 
 public sealed partial class SqliteTaskStore
 {

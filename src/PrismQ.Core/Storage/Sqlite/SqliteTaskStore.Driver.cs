@@ -9,7 +9,7 @@ using PrismQ.Storage.Sqlite;
 using PrismQ.Tracing;
 using PrismQ.Workers;
 
-namespace PrismQ;
+namespace PrismQ.Storage.Sqlite;
 
 /// <summary>The SQLite store as a storage driver: the services a worker needs beside the task store, on one host.</summary>
 public sealed partial class SqliteTaskStore : IStorageDriver, IReadyCounter

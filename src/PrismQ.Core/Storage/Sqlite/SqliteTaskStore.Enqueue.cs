@@ -7,7 +7,7 @@ using PrismQ.Scheduling;
 using PrismQ.Storage.Sqlite;
 using PrismQ.Tasks;
 
-namespace PrismQ;
+namespace PrismQ.Storage.Sqlite;
 
 public sealed partial class SqliteTaskStore
 {
@@ -36,7 +36,7 @@ public sealed partial class SqliteTaskStore
             : Run("enqueue", TxMode.Write, work, static (s, w) => s.EnqueueOne(w), cancellationToken);
         MarkQueueKnown(task.Queue);
         _tracer.Emit(TraceEventKind.Enqueue, result.Task.Id, 0, 0, 1);
-        Workers.EnqueueSignal.Raise(DatabasePath); // wakes this process's idle workers on this file
+        EnqueueSignal.Raise(DatabasePath); // wakes this process's idle workers on this file
         return Task.FromResult(result);
     }
 
@@ -92,7 +92,7 @@ public sealed partial class SqliteTaskStore
             }
             foreach (PreparedTask t in batch) MarkQueueKnown(t.Queue);
             _tracer.Emit(TraceEventKind.Enqueue, 0, 0, 0, batch.Count);
-            Workers.EnqueueSignal.Raise(DatabasePath); // wakes this process's idle workers on this file
+            EnqueueSignal.Raise(DatabasePath); // wakes this process's idle workers on this file
         }
     }
 

@@ -4,7 +4,7 @@ using Microsoft.Data.Sqlite;
 using PrismQ.Internal;
 using PrismQ.Storage.Sqlite;
 
-namespace PrismQ;
+namespace PrismQ.Storage.Sqlite;
 
 /// <summary>
 /// What tasks keep of their attempts, read with the tasks: the error history (<c>task_errors</c>, schema version 3),

@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Threading;
 using PrismQ.Storage.Sqlite;
 
-namespace PrismQ;
+namespace PrismQ.Storage.Sqlite;
 
 public sealed partial class SqliteTaskStore
 {

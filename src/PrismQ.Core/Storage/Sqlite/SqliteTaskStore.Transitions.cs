@@ -9,7 +9,7 @@ using PrismQ.Scheduling;
 using PrismQ.Storage.Sqlite;
 using PrismQ.Tasks;
 
-namespace PrismQ;
+namespace PrismQ.Storage.Sqlite;
 
 /// <summary>
 /// The writes of leased tasks' transitions, as the engine decided them (<see cref="LeaseTransition"/>): each is one
@@ -83,7 +83,7 @@ public sealed partial class SqliteTaskStore
             for (int i = 0; i < list.Count; i++) t.Emit(TraceEventKind.BusyRetry, list[i].Id, 0, 0, n);
         });
         foreach (TransitionResult r in results) requeued |= r.Outcome == LeaseOutcome.Applied && r.Status == TaskStatus.Queued;
-        if (requeued) Workers.EnqueueSignal.Raise(DatabasePath); // a retry due now wakes this process's idle workers
+        if (requeued) EnqueueSignal.Raise(DatabasePath); // a retry due now wakes this process's idle workers
         return Task.FromResult(results);
     }
 

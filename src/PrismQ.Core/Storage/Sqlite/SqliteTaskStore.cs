@@ -9,7 +9,7 @@ using PrismQ.Scheduling;
 using PrismQ.Storage.Sqlite;
 using PrismQ.Tracing;
 
-namespace PrismQ;
+namespace PrismQ.Storage.Sqlite;
 
 /// <summary>
 /// The SQLite task store: one database file in WAL mode, shared safely by many threads and processes.

@@ -2,7 +2,7 @@ using System;
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 
-namespace PrismQ.Internal;
+namespace PrismQ.Storage.Sqlite;
 
 /// <summary>One-off statements on a connection (PRAGMAs, DDL, maintenance): run once, not prepared for reuse.</summary>
 internal static class SqliteCommands

@@ -4,13 +4,13 @@ using System.IO;
 using System.Runtime.InteropServices;
 using System.Threading;
 
-namespace PrismQ.Workers;
+namespace PrismQ.Storage.Sqlite;
 
 /// <summary>
 /// The in-process wake-up of idle workers: a store raises it after committing an enqueue (or a retry) to a database
 /// file, and every worker of this process on that file claims at once instead of waiting for its next poll.
 /// Workers of other processes (and other connections of this one) learn of it through
-/// <see cref="Storage.Sqlite.DatabaseChangeWatcher"/>, within about 20 ms.
+/// <see cref="DatabaseChangeWatcher"/>, within about 20 ms.
 /// </summary>
 internal static class EnqueueSignal
 {
