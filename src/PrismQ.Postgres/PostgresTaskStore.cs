@@ -59,7 +59,9 @@ public sealed partial class PostgresTaskStore : ITaskStore, IStorageDriver
     /// is a libpq URI, <c>postgresql://user[:password]@host[:port]/database[?schema=name&amp;...]</c> (or
     /// <c>postgres://</c>), or an Npgsql connection string (with an optional <c>Schema=name</c>). Without a password,
     /// Npgsql reads <c>PGPASSWORD</c> or the <c>.pgpass</c> file. The schema (default <c>prismq</c>) holds every table.
-    /// <see cref="QueueOptions.DatabasePath"/> is not used. Throws <see cref="PrismQException"/>:
+    /// <see cref="QueueOptions.DatabasePath"/>, <see cref="QueueOptions.Durability"/> and <see cref="QueueOptions.Tracing"/>
+    /// are not used (commits are as durable as the server's configuration makes them; no trace session is started).
+    /// Throws <see cref="PrismQException"/>:
     /// <see cref="PrismQErrorCode.InvalidOption"/> for a malformed connection, <see cref="PrismQErrorCode.SchemaTooNew"/>
     /// when a newer PrismQ wrote the schema, <see cref="PrismQErrorCode.NotADatabase"/> when the schema is someone
     /// else's, <see cref="PrismQErrorCode.DatabaseBusy"/> when the server is out of reach.
