@@ -96,17 +96,12 @@ public sealed partial class PostgresTaskStore
     public async Task<bool> RetryAsync(long id, CancellationToken cancellationToken = default) =>
         await RunAsync("retry", (id, now: Now()), static async (u, w) =>
         {
-            string? queue;
-            await using (NpgsqlCommand command = u.Command(RetrySetSql + "WHERE id = @id AND " + Retryable + " RETURNING queue"))
-            {
-                Int64(command, "now", w.now);
-                Int64(command, "id", w.id);
-                queue = await command.ExecuteScalarAsync().ConfigureAwait(false) as string;
-            }
-            if (queue is null) return false;
-            await NotifyAsync(u, new[] { queue }, CancellationToken.None).ConfigureAwait(false);
-            return true;
-        }, cancellationToken).ConfigureAwait(false);
+            await using NpgsqlCommand command = u.Command(RetrySetSql + "WHERE id = @id AND " + Retryable + " RETURNING queue, " + NotifyQueue);
+            Int64(command, "now", w.now);
+            Int64(command, "id", w.id);
+            Text(command, "channel", u.Store.Channel);
+            return await command.ExecuteScalarAsync().ConfigureAwait(false) is string;
+        }, cancellationToken, transaction: false).ConfigureAwait(false);
 
     /// <inheritdoc />
     public async Task<int> RetryManyAsync(TaskFilter filter, CancellationToken cancellationToken = default)
@@ -114,20 +109,18 @@ public sealed partial class PostgresTaskStore
         TaskValidation.CheckFilter(filter);
         return await RunAsync("retry-many", (filter, now: Now()), static async (u, w) =>
         {
-            var queues = new List<string>();
-            await using (NpgsqlCommand command = u.Command(string.Empty))
-            {
-                var sql = new StringBuilder(RetrySetSql + "WHERE " + Retryable);
-                PostgresFilterSql.Append(w.filter, sql, command);
-                sql.Append(" RETURNING queue");
-                Int64(command, "now", w.now);
-                command.CommandText = u.Store.Sql(sql.ToString());
-                await using NpgsqlDataReader r = await command.ExecuteReaderAsync().ConfigureAwait(false);
-                while (await r.ReadAsync().ConfigureAwait(false)) queues.Add(r.GetString(0));
-            }
-            await NotifyAsync(u, queues, CancellationToken.None).ConfigureAwait(false);
-            return queues.Count;
-        }, cancellationToken).ConfigureAwait(false);
+            await using NpgsqlCommand command = u.Command(string.Empty);
+            var sql = new StringBuilder(RetrySetSql + "WHERE " + Retryable);
+            PostgresFilterSql.Append(w.filter, sql, command);
+            sql.Append(" RETURNING " + NotifyQueue);
+            Int64(command, "now", w.now);
+            Text(command, "channel", u.Store.Channel);
+            command.CommandText = u.Store.Sql(sql.ToString());
+            int count = 0;
+            await using NpgsqlDataReader r = await command.ExecuteReaderAsync().ConfigureAwait(false);
+            while (await r.ReadAsync().ConfigureAwait(false)) count++;
+            return count;
+        }, cancellationToken, transaction: false).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -137,7 +130,7 @@ public sealed partial class PostgresTaskStore
             await using NpgsqlCommand command = u.Command("DELETE FROM {s}.tasks WHERE id = @id AND status <> " + PostgresTaskRows.Running);
             Int64(command, "id", i);
             return await command.ExecuteNonQueryAsync().ConfigureAwait(false) == 1;
-        }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken, transaction: false).ConfigureAwait(false);
 
     /// <inheritdoc />
     public async Task<int> DeleteManyAsync(TaskFilter filter, CancellationToken cancellationToken = default)
@@ -150,7 +143,7 @@ public sealed partial class PostgresTaskStore
             PostgresFilterSql.Append(f, sql, command);
             command.CommandText = u.Store.Sql(sql.ToString());
             return await command.ExecuteNonQueryAsync().ConfigureAwait(false);
-        }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken, transaction: false).ConfigureAwait(false);
     }
 
     /// <inheritdoc />

@@ -18,8 +18,9 @@ public sealed partial class PostgresTaskStore
         long leaseMs = request.LeaseDuration is TimeSpan lease ? UnixTime.SpanMs(lease) : _defaultLeaseMs;
         long agingMs = request.Strategy == SchedulingStrategy.Priority && request.PriorityAging is TimeSpan aging ? UnixTime.SpanMs(aging) : 0;
         var work = new ClaimWork(request.WorkerId, queues, request.Strategy, request.MaxCount, leaseMs, agingMs, Now());
+        bool single = queues.Length == 1 && agingMs == 0;
         return await RunAsync("claim", work, static (u, w) =>
-            w.Queues.Length == 1 && w.AgingMs == 0 ? ClaimSingleQueueAsync(u, w) : ClaimMergedAsync(u, w), cancellationToken).ConfigureAwait(false);
+            w.Queues.Length == 1 && w.AgingMs == 0 ? ClaimSingleQueueAsync(u, w) : ClaimMergedAsync(u, w), cancellationToken, transaction: !single).ConfigureAwait(false);
     }
 
     private sealed record ClaimWork(string WorkerId, string[] Queues, SchedulingStrategy Strategy, int MaxCount, long LeaseMs, long AgingMs, long Now);
@@ -88,6 +89,8 @@ public sealed partial class PostgresTaskStore
         if (w.Strategy == SchedulingStrategy.WeightedRandom && maxResidual > 0)
         {
             // The race has run for maxResidual in every queue it covered: every unclaimed key there is above clock + maxResidual.
+            // The queue rows are updated in name order, so that merges over the same queues never deadlock.
+            active.Sort((a, b) => string.CompareOrdinal(a.Queue, b.Queue));
             foreach ((string queue, double clock) in active)
             {
                 await using NpgsqlCommand advance = u.Command(PostgresClaimSql.AdvanceClock);

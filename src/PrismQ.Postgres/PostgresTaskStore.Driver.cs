@@ -63,7 +63,7 @@ public sealed partial class PostgresTaskStore
             Int64(command, "expires", w.expires);
             Int64(command, "now", w.now);
             return await command.ExecuteScalarAsync().ConfigureAwait(false) is string;
-        }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken, transaction: false).ConfigureAwait(false);
     }
 
     internal async Task ResignAsync(string workerId, CancellationToken cancellationToken)
@@ -75,7 +75,7 @@ public sealed partial class PostgresTaskStore
             Text(command, "name", LeaderName);
             Text(command, "worker", id);
             return await command.ExecuteNonQueryAsync().ConfigureAwait(false);
-        }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken, transaction: false).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -95,7 +95,7 @@ public sealed partial class PostgresTaskStore
             await using NpgsqlDataReader r = await command.ExecuteReaderAsync().ConfigureAwait(false);
             while (await r.ReadAsync().ConfigureAwait(false)) ids.Add(r.GetString(0));
             return ids;
-        }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken, transaction: false).ConfigureAwait(false);
 
         var swept = new List<(string, ReclaimResult)>(dead.Count);
         foreach (string id in dead)
@@ -108,7 +108,7 @@ public sealed partial class PostgresTaskStore
                 Text(command, "id", w.id);
                 Int64(command, "cutoff", w.cutoff);
                 return await command.ExecuteNonQueryAsync().ConfigureAwait(false);
-            }, cancellationToken).ConfigureAwait(false);
+            }, cancellationToken, transaction: false).ConfigureAwait(false);
             swept.Add((id, result));
         }
         return swept;

@@ -27,7 +27,7 @@ public sealed partial class PostgresTaskStore
         "wr_key = " + PostgresClaimSql.EnteringKey("t.queue", "@exp") + ", lease_owner = NULL, progress_percent = NULL, progress_message = NULL, " +
         "error_message = @message, error_type = @type, error_detail = @detail, lease_token = NULL, lease_expires_at = NULL, updated_at = @now " +
         "WHERE " + PostgresTaskRows.LeaseHeld + " AND (NOT cancel_requested OR NOT @cancel_wins) AND (NOT @if_expired OR lease_expires_at < @now) " +
-        "RETURNING attempts, not_before, queue";
+        "RETURNING attempts, not_before, queue, " + NotifyQueue;
 
     /// <summary>A task reaching a final state (a success is this statement with a result and no error).</summary>
     private const string FinishSql =
@@ -35,7 +35,7 @@ public sealed partial class PostgresTaskStore
         "error_message = @message, error_type = @type, error_detail = @detail, " +
         "finished_at = @now, updated_at = @now, lease_token = NULL, lease_expires_at = NULL " +
         "WHERE " + PostgresTaskRows.LeaseHeld + " AND (NOT cancel_requested OR NOT @cancel_wins) AND (NOT @if_expired OR lease_expires_at < @now) " +
-        "RETURNING attempts, not_before, queue";
+        "RETURNING attempts, not_before";
 
     /// <summary>The running tasks (through the partial index on running tasks).</summary>
     private const string LeaseColumnsSql =
@@ -59,19 +59,15 @@ public sealed partial class PostgresTaskStore
         if (transitions.Count == 0) return Array.Empty<TransitionResult>();
         var draws = new double[transitions.Count];
         for (int i = 0; i < draws.Length; i++) draws[i] = Exponential();
+        // One transition that writes only its task's row runs on its own (the second statement of a won cancel runs
+        // only when the first changed nothing); anything more (a batch, an error, output or takeover beside it) is one transaction.
+        bool oneStatement = transitions.Count == 1 && transitions[0] is { Error: null, Output: null, TakenOverFrom: null };
         return await RunAsync("transitions", (transitions, draws, now: Now()), static async (u, w) =>
         {
             var written = new TransitionResult[w.transitions.Count];
-            var requeued = new List<string>();
-            for (int i = 0; i < w.transitions.Count; i++)
-            {
-                (TransitionResult result, string? queue) = await ApplyAsync(u, w.transitions[i], w.draws[i], w.now).ConfigureAwait(false);
-                written[i] = result;
-                if (result.Outcome == LeaseOutcome.Applied && result.Status == TaskStatus.Queued && queue is not null) requeued.Add(queue);
-            }
-            await NotifyAsync(u, requeued, CancellationToken.None).ConfigureAwait(false);
+            for (int i = 0; i < w.transitions.Count; i++) written[i] = await ApplyAsync(u, w.transitions[i], w.draws[i], w.now).ConfigureAwait(false);
             return (IReadOnlyList<TransitionResult>)written;
-        }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken, transaction: !oneStatement).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -94,7 +90,7 @@ public sealed partial class PostgresTaskStore
     {
         TaskValidation.CheckLease(duration, "duration");
         long ms = UnixTime.SpanMs(duration);
-        return await RunAsync("extend", (id, token, ms, now: Now()), static (u, w) => ExtendAsync(u, w.id, w.token, w.now, w.ms), cancellationToken).ConfigureAwait(false);
+        return await RunAsync("extend", (id, token, ms, now: Now()), static (u, w) => ExtendAsync(u, w.id, w.token, w.now, w.ms), cancellationToken, transaction: false).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -112,7 +108,7 @@ public sealed partial class PostgresTaskStore
             Int64(command, "id", w.id);
             Uuid(command, "token", w.token);
             return await command.ExecuteNonQueryAsync().ConfigureAwait(false) == 1 ? LeaseOutcome.Applied : LeaseOutcome.LeaseLost;
-        }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken, transaction: false).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -136,7 +132,7 @@ public sealed partial class PostgresTaskStore
                     r.GetInt32(3), r.GetInt32(4), r.GetBoolean(5), UnixTime.FromMs(r.GetInt64(6))));
             }
             return (IReadOnlyList<HeldLease>)list;
-        }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken, transaction: false).ConfigureAwait(false);
     }
 
     private static async Task<ExtendResult> ExtendAsync(Unit u, long id, LeaseToken token, long now, long ms)
@@ -153,11 +149,11 @@ public sealed partial class PostgresTaskStore
         return new ExtendResult(LeaseOutcome.Applied, UnixTime.FromMs(expires), requested);
     }
 
-    private static async Task<(TransitionResult, string?)> ApplyAsync(Unit u, LeaseTransition t, double draw, long now)
+    private static async Task<TransitionResult> ApplyAsync(Unit u, LeaseTransition t, double draw, long now)
     {
-        (TransitionResult result, string? queue) = await WriteAsync(u, t, t.Status, t.CancelWins, draw, now).ConfigureAwait(false);
+        TransitionResult result = await WriteAsync(u, t, t.Status, t.CancelWins, draw, now).ConfigureAwait(false);
         // A pending cancel won over the transition (the statement's condition kept it out): the task ends cancelled.
-        if (result.Outcome == LeaseOutcome.LeaseLost && t.CancelWins) (result, queue) = await WriteAsync(u, t, TaskStatus.Cancelled, cancelWins: false, draw, now).ConfigureAwait(false);
+        if (result.Outcome == LeaseOutcome.LeaseLost && t.CancelWins) result = await WriteAsync(u, t, TaskStatus.Cancelled, cancelWins: false, draw, now).ConfigureAwait(false);
         if (result.Outcome == LeaseOutcome.Applied && t.Output is { Count: > 0 } output) await InsertOutputAsync(u, t.Id, output).ConfigureAwait(false);
         if (result.Outcome == LeaseOutcome.Applied && t.TakenOverFrom is { } owner)
         {
@@ -166,15 +162,14 @@ public sealed partial class PostgresTaskStore
             Text(mark, "owner", owner);
             await mark.ExecuteNonQueryAsync().ConfigureAwait(false);
         }
-        return (result, queue);
+        return result;
     }
 
-    private static async Task<(TransitionResult, string?)> WriteAsync(Unit u, LeaseTransition t, TaskStatus status, bool cancelWins, double draw, long now)
+    private static async Task<TransitionResult> WriteAsync(Unit u, LeaseTransition t, TaskStatus status, bool cancelWins, double draw, long now)
     {
         bool requeue = status == TaskStatus.Queued;
         int attempts;
         long notBefore;
-        string queue;
         await using (NpgsqlCommand command = u.Command(requeue ? RequeueSql : FinishSql))
         {
             Int32(command, "uncount", t.CountsAttempt ? 0 : 1);
@@ -190,6 +185,7 @@ public sealed partial class PostgresTaskStore
             {
                 Int64(command, "delay", t.RetryDelay is { } delay ? UnixTime.SpanMs(delay) : null);
                 Double(command, "exp", draw);
+                Text(command, "channel", u.Store.Channel);
             }
             else
             {
@@ -197,12 +193,11 @@ public sealed partial class PostgresTaskStore
                 Text(command, "result", status == TaskStatus.Succeeded ? t.Result : null);
             }
             await using NpgsqlDataReader r = await command.ExecuteReaderAsync().ConfigureAwait(false);
-            if (!await r.ReadAsync().ConfigureAwait(false)) return (TransitionResult.Lost, null);
+            if (!await r.ReadAsync().ConfigureAwait(false)) return TransitionResult.Lost;
             attempts = r.GetInt32(0);
             notBefore = r.GetInt64(1);
-            queue = r.GetString(2);
         }
         if (t.Error is not null) await InsertErrorAsync(u, t.Id, t.CountsAttempt ? attempts : attempts + 1, now, t.Error).ConfigureAwait(false);
-        return (new TransitionResult(LeaseOutcome.Applied, status, requeue ? UnixTime.FromMs(notBefore) : null), queue);
+        return new TransitionResult(LeaseOutcome.Applied, status, requeue ? UnixTime.FromMs(notBefore) : null);
     }
 }

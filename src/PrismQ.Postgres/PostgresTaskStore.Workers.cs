@@ -32,7 +32,7 @@ public sealed partial class PostgresTaskStore
             Int64(command, "heartbeat", r.LastHeartbeatAt == default ? w.now : UnixTime.ToMs(r.LastHeartbeatAt));
             Int64Array(command, "tasks", new List<long>(r.CurrentTaskIds ?? Array.Empty<long>()).ToArray());
             return await command.ExecuteNonQueryAsync().ConfigureAwait(false);
-        }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken, transaction: false).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -47,7 +47,7 @@ public sealed partial class PostgresTaskStore
             Int64Array(command, "tasks", w.ids);
             Text(command, "id", w.workerId);
             return await command.ExecuteNonQueryAsync().ConfigureAwait(false);
-        }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken, transaction: false).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -59,7 +59,7 @@ public sealed partial class PostgresTaskStore
             await using NpgsqlCommand command = u.Command("DELETE FROM {s}.workers WHERE id = @id");
             Text(command, "id", id);
             return await command.ExecuteNonQueryAsync().ConfigureAwait(false);
-        }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken, transaction: false).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -85,5 +85,5 @@ public sealed partial class PostgresTaskStore
                 });
             }
             return (IReadOnlyList<WorkerRecord>)result;
-        }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken, transaction: false).ConfigureAwait(false);
 }
