@@ -148,9 +148,9 @@ internal sealed class PostgresNotifier : IDisposable
             {
                 return;
             }
-            catch (Exception ex) when (PostgresErrors.Handles(ex) || ex is ObjectDisposedException or InvalidOperationException)
+            catch (Exception)
             {
-                // Dropped or unreachable: try again after the backoff.
+                // Dropped, unreachable, or anything else: try again after the backoff (the workers poll meanwhile).
             }
             try
             {

@@ -77,12 +77,38 @@ public sealed partial class PostgresTaskStore
         TaskValidation.CheckLease(duration, nameof(duration));
         if (leases.Count == 0) return Array.Empty<ExtendResult>();
         long ms = UnixTime.SpanMs(duration);
-        return await RunAsync("extend-many", (leases, ms, now: Now()), static async (u, w) =>
+        var ids = new long[leases.Count];
+        var tokens = new Guid[leases.Count];
+        for (int i = 0; i < leases.Count; i++)
         {
-            var extended = new ExtendResult[w.leases.Count];
-            for (int i = 0; i < w.leases.Count; i++) extended[i] = await ExtendAsync(u, w.leases[i].Id, w.leases[i].Token, w.now, w.ms).ConfigureAwait(false);
-            return (IReadOnlyList<ExtendResult>)extended;
-        }, cancellationToken).ConfigureAwait(false);
+            ids[i] = leases[i].Id;
+            tokens[i] = leases[i].Token.Value;
+        }
+        long now = Now();
+        // One statement for the whole list; each lease then gets its own result, in order.
+        Dictionary<(long, Guid), bool> held = await RunAsync("extend-many", (ids, tokens, expires: now + ms, now), static async (u, w) =>
+        {
+            await using NpgsqlCommand command = u.Command(
+                "UPDATE {s}.tasks t SET lease_expires_at = @expires, updated_at = @now FROM unnest(@ids, @tokens) AS l(id, token) " +
+                "WHERE t.id = l.id AND t.status = " + PostgresTaskRows.Running + " AND t.lease_token = l.token RETURNING t.id, t.lease_token, t.cancel_requested");
+            Int64(command, "expires", w.expires);
+            Int64(command, "now", w.now);
+            Int64Array(command, "ids", w.ids);
+            command.Parameters.Add(new NpgsqlParameter("tokens", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Uuid) { Value = w.tokens });
+            var applied = new Dictionary<(long, Guid), bool>();
+            await using NpgsqlDataReader r = await command.ExecuteReaderAsync().ConfigureAwait(false);
+            while (await r.ReadAsync().ConfigureAwait(false)) applied[(r.GetInt64(0), r.GetGuid(1))] = r.GetBoolean(2);
+            return applied;
+        }, cancellationToken, transaction: false).ConfigureAwait(false);
+        var results = new ExtendResult[leases.Count];
+        DateTimeOffset expiresAt = UnixTime.FromMs(now + ms);
+        for (int i = 0; i < results.Length; i++)
+        {
+            results[i] = held.TryGetValue((ids[i], tokens[i]), out bool cancelRequested)
+                ? new ExtendResult(LeaseOutcome.Applied, expiresAt, cancelRequested)
+                : new ExtendResult(LeaseOutcome.LeaseLost, null, false);
+        }
+        return results;
     }
 
     /// <inheritdoc />
