@@ -62,7 +62,7 @@ public sealed partial class PostgresTaskStore
             Text(command, "worker", w.workerId);
             Int64(command, "expires", w.expires);
             Int64(command, "now", w.now);
-            return await command.ExecuteScalarAsync().ConfigureAwait(false) is string;
+            return await command.ExecuteScalarAsync(u.Token).ConfigureAwait(false) is string;
         }, cancellationToken, transaction: false).ConfigureAwait(false);
     }
 
@@ -74,7 +74,7 @@ public sealed partial class PostgresTaskStore
             await using NpgsqlCommand command = u.Command("DELETE FROM {s}.leader WHERE name = @name AND worker_id = @worker");
             Text(command, "name", LeaderName);
             Text(command, "worker", id);
-            return await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+            return await command.ExecuteNonQueryAsync(u.Token).ConfigureAwait(false);
         }, cancellationToken, transaction: false).ConfigureAwait(false);
     }
 
@@ -92,8 +92,8 @@ public sealed partial class PostgresTaskStore
             Text(command, "own", w.ownId);
             Int64(command, "cutoff", w.cutoff);
             var ids = new List<string>();
-            await using NpgsqlDataReader r = await command.ExecuteReaderAsync().ConfigureAwait(false);
-            while (await r.ReadAsync().ConfigureAwait(false)) ids.Add(r.GetString(0));
+            await using NpgsqlDataReader r = await command.ExecuteReaderAsync(u.Token).ConfigureAwait(false);
+            while (await r.ReadAsync(u.Token).ConfigureAwait(false)) ids.Add(r.GetString(0));
             return ids;
         }, cancellationToken, transaction: false).ConfigureAwait(false);
 
@@ -107,7 +107,7 @@ public sealed partial class PostgresTaskStore
                 await using NpgsqlCommand command = u.Command("DELETE FROM {s}.workers WHERE id = @id AND last_heartbeat_at < @cutoff");
                 Text(command, "id", w.id);
                 Int64(command, "cutoff", w.cutoff);
-                return await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+                return await command.ExecuteNonQueryAsync(u.Token).ConfigureAwait(false);
             }, cancellationToken, transaction: false).ConfigureAwait(false);
             swept.Add((id, result));
         }

@@ -111,7 +111,7 @@ public sealed partial class PostgresTaskStore
     {
         await using NpgsqlCommand command = u.Command(EnsureQueueSql);
         Text(command, "name", queue);
-        await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+        await command.ExecuteNonQueryAsync(u.Token).ConfigureAwait(false);
     }
 
     /// <summary>Inserts one task, or finds the task that holds its idempotency key.</summary>
@@ -130,13 +130,13 @@ public sealed partial class PostgresTaskStore
             Double(command, "wr_draw", draw);
             Int64(command, "now", now);
             Text(command, "channel", u.Store.Channel);
-            object? id = await command.ExecuteScalarAsync().ConfigureAwait(false);
+            object? id = await command.ExecuteScalarAsync(u.Token).ConfigureAwait(false);
             if (id is long newId) return new EnqueueResult(NewRecord(newId, t, now), created: true);
         }
         await using NpgsqlCommand select = u.Command("SELECT " + PostgresTaskRows.Columns + " FROM {s}.tasks WHERE idempotency_key = @key");
         Text(select, "key", t.IdempotencyKey);
-        await using NpgsqlDataReader r = await select.ExecuteReaderAsync().ConfigureAwait(false);
-        if (!await r.ReadAsync().ConfigureAwait(false))
+        await using NpgsqlDataReader r = await select.ExecuteReaderAsync(u.Token).ConfigureAwait(false);
+        if (!await r.ReadAsync(u.Token).ConfigureAwait(false))
             throw new PrismQException(PrismQErrorCode.StorageError, $"The task with idempotency key '{t.IdempotencyKey}' conflicted but cannot be read back.", "IdempotencyKey", t.IdempotencyKey);
         return new EnqueueResult(PostgresTaskRows.Read(r), created: false);
     }

@@ -96,8 +96,8 @@ public sealed partial class PostgresTaskStore
             Int64Array(command, "ids", w.ids);
             command.Parameters.Add(new NpgsqlParameter("tokens", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Uuid) { Value = w.tokens });
             var applied = new Dictionary<(long, Guid), bool>();
-            await using NpgsqlDataReader r = await command.ExecuteReaderAsync().ConfigureAwait(false);
-            while (await r.ReadAsync().ConfigureAwait(false)) applied[(r.GetInt64(0), r.GetGuid(1))] = r.GetBoolean(2);
+            await using NpgsqlDataReader r = await command.ExecuteReaderAsync(u.Token).ConfigureAwait(false);
+            while (await r.ReadAsync(u.Token).ConfigureAwait(false)) applied[(r.GetInt64(0), r.GetGuid(1))] = r.GetBoolean(2);
             return applied;
         }, cancellationToken, transaction: false).ConfigureAwait(false);
         var results = new ExtendResult[leases.Count];
@@ -133,7 +133,7 @@ public sealed partial class PostgresTaskStore
             Int64(command, "now", w.now);
             Int64(command, "id", w.id);
             Uuid(command, "token", w.token);
-            return await command.ExecuteNonQueryAsync().ConfigureAwait(false) == 1 ? LeaseOutcome.Applied : LeaseOutcome.LeaseLost;
+            return await command.ExecuteNonQueryAsync(u.Token).ConfigureAwait(false) == 1 ? LeaseOutcome.Applied : LeaseOutcome.LeaseLost;
         }, cancellationToken, transaction: false).ConfigureAwait(false);
     }
 
@@ -151,8 +151,8 @@ public sealed partial class PostgresTaskStore
             if (q.workerId is not null) Text(command, "owner", q.workerId);
             else if (q.expiredOnly) Int64(command, "now", q.now);
             var list = new List<HeldLease>();
-            await using NpgsqlDataReader r = await command.ExecuteReaderAsync().ConfigureAwait(false);
-            while (await r.ReadAsync().ConfigureAwait(false))
+            await using NpgsqlDataReader r = await command.ExecuteReaderAsync(u.Token).ConfigureAwait(false);
+            while (await r.ReadAsync(u.Token).ConfigureAwait(false))
             {
                 list.Add(new HeldLease(r.GetInt64(0), new LeaseToken(r.GetGuid(1)), r.IsDBNull(2) ? null : r.GetString(2),
                     r.GetInt32(3), r.GetInt32(4), r.GetBoolean(5), UnixTime.FromMs(r.GetInt64(6))));
@@ -170,7 +170,7 @@ public sealed partial class PostgresTaskStore
         Int64(command, "now", now);
         Int64(command, "id", id);
         Uuid(command, "token", token);
-        object? cancel = await command.ExecuteScalarAsync().ConfigureAwait(false);
+        object? cancel = await command.ExecuteScalarAsync(u.Token).ConfigureAwait(false);
         if (cancel is not bool requested) return new ExtendResult(LeaseOutcome.LeaseLost, null, false);
         return new ExtendResult(LeaseOutcome.Applied, UnixTime.FromMs(expires), requested);
     }
@@ -186,7 +186,7 @@ public sealed partial class PostgresTaskStore
             await using NpgsqlCommand mark = u.Command("UPDATE {s}.workers SET taken_over_at = @now WHERE id = @owner");
             Int64(mark, "now", now);
             Text(mark, "owner", owner);
-            await mark.ExecuteNonQueryAsync().ConfigureAwait(false);
+            await mark.ExecuteNonQueryAsync(u.Token).ConfigureAwait(false);
         }
         return result;
     }
@@ -218,8 +218,8 @@ public sealed partial class PostgresTaskStore
                 command.Parameters.Add(new NpgsqlParameter("status", NpgsqlTypes.NpgsqlDbType.Smallint) { Value = (short)status });
                 Text(command, "result", status == TaskStatus.Succeeded ? t.Result : null);
             }
-            await using NpgsqlDataReader r = await command.ExecuteReaderAsync().ConfigureAwait(false);
-            if (!await r.ReadAsync().ConfigureAwait(false)) return TransitionResult.Lost;
+            await using NpgsqlDataReader r = await command.ExecuteReaderAsync(u.Token).ConfigureAwait(false);
+            if (!await r.ReadAsync(u.Token).ConfigureAwait(false)) return TransitionResult.Lost;
             attempts = r.GetInt32(0);
             notBefore = r.GetInt64(1);
         }

@@ -149,7 +149,7 @@ public sealed partial class PostgresTaskStore : ITaskStore, IStorageDriver
                 NpgsqlTransaction? tx = transaction ? await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false) : null;
                 try
                 {
-                    T result = await body(new Unit(this, connection, tx), state).ConfigureAwait(false);
+                    T result = await body(new Unit(this, connection, tx, cancellationToken), state).ConfigureAwait(false);
                     if (tx is not null) await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
                     return result;
                 }
@@ -190,15 +190,19 @@ public sealed partial class PostgresTaskStore : ITaskStore, IStorageDriver
     /// <summary>One unit of work: the store, its connection and its transaction.</summary>
     private readonly struct Unit
     {
-        public Unit(PostgresTaskStore store, NpgsqlConnection connection, NpgsqlTransaction? tx)
+        public Unit(PostgresTaskStore store, NpgsqlConnection connection, NpgsqlTransaction? tx, CancellationToken token)
         {
             Store = store;
             Connection = connection;
             Transaction = tx;
+            Token = token;
         }
 
         public PostgresTaskStore Store { get; }
         public NpgsqlConnection Connection { get; }
+
+        /// <summary>The caller's cancellation token, for every statement of the unit.</summary>
+        public CancellationToken Token { get; }
         /// <summary>The transaction, or null when the unit's one statement runs on its own.</summary>
         public NpgsqlTransaction? Transaction { get; }
 
