@@ -94,4 +94,24 @@ public sealed class StoragePostgresConnectionTests
         Assert.Equal($"postgresql://{server.User}@{server.Host}:{server.Port}/{server.Database}?schema={factory.Schema}", store.Location);
         Assert.Equal("PostgreSQL", ((PrismQ.Storage.IStorageDriver)store).BackendName);
     }
+
+    /// <summary>A URI without a password: Npgsql takes it from PGPASSWORD (the .pgpass file works the same way).</summary>
+    [Fact]
+    public async System.Threading.Tasks.Task The_password_may_come_from_PGPASSWORD()
+    {
+        PostgresConnectionInfo server = PostgresConnectionInfo.Parse(PostgresTestServer.Uri);
+        string schema = PostgresTestServer.NewSchema();
+        string? saved = Environment.GetEnvironmentVariable("PGPASSWORD");
+        Environment.SetEnvironmentVariable("PGPASSWORD", server.Password);
+        try
+        {
+            using PostgresTaskStore store = PostgresTaskStore.Open($"postgresql://{server.User}@{server.Host}:{server.Port}/{server.Database}?schema={schema}");
+            Assert.True((await store.EnqueueAsync(new EnqueueRequest("t"))).Created);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("PGPASSWORD", saved);
+            PostgresTestServer.DropSchema(schema);
+        }
+    }
 }
