@@ -9,7 +9,7 @@ using Xunit;
 namespace PrismQ.Tests;
 
 /// <summary>Prefetch (claims ahead of free slots) and group commit (many outcomes per transaction), and their stops.</summary>
-public sealed class WorkersPrefetchTests
+public abstract class WorkersPrefetchTests : WorkersBackendTests
 {
     private static readonly Task<string?> NoResult = Task.FromResult<string?>(null);
 
@@ -35,7 +35,7 @@ public sealed class WorkersPrefetchTests
     [Fact]
     public async Task At_concurrency_1_fast_handlers_are_claimed_and_completed_in_batches()
     {
-        using var db = new WorkersTestDb();
+        using var db = NewDb();
         await db.Store.EnqueueManyAsync(Enumerable.Range(0, 400).Select(_ => new EnqueueRequest("t")));
         var counting = new CountingStore(db.Store);
         var options = new WorkerOptions { Concurrency = 1, MaxTasks = 400, Handlers = { ["t"] = (_, _) => NoResult } };
@@ -52,7 +52,7 @@ public sealed class WorkersPrefetchTests
     [Fact]
     public async Task Without_prefetch_a_worker_at_concurrency_1_claims_one_task_at_a_time()
     {
-        using var db = new WorkersTestDb();
+        using var db = NewDb();
         await db.Store.EnqueueManyAsync(Enumerable.Range(0, 30).Select(_ => new EnqueueRequest("t")));
         var counting = new CountingStore(db.Store);
         var options = new WorkerOptions { Concurrency = 1, MaxTasks = 30, Prefetch = 0, Handlers = { ["t"] = (_, _) => NoResult } };
@@ -66,7 +66,7 @@ public sealed class WorkersPrefetchTests
     [Fact]
     public async Task Slow_handlers_are_not_prefetched()
     {
-        using var db = new WorkersTestDb();
+        using var db = NewDb();
         await db.Store.EnqueueManyAsync(Enumerable.Range(0, 8).Select(_ => new EnqueueRequest("t")));
         var counting = new CountingStore(db.Store);
         // Each handler takes at least 20 ms: more than Concurrency x 5 ms, so nothing is worth holding ahead.
@@ -82,7 +82,7 @@ public sealed class WorkersPrefetchTests
     [Fact]
     public async Task A_stop_gives_prefetched_tasks_back_uncounted_and_their_handlers_never_run()
     {
-        using var db = new WorkersTestDb();
+        using var db = NewDb();
         await db.Store.EnqueueManyAsync(Enumerable.Range(0, 300).Select(_ => new EnqueueRequest("t")));
         using var blocked = new ManualResetEventSlim();
         using var stop = new CancellationTokenSource();
@@ -120,7 +120,7 @@ public sealed class WorkersPrefetchTests
     [Fact]
     public async Task A_user_cancel_of_a_prefetched_task_cancels_it_without_running_its_handler()
     {
-        using var db = new WorkersTestDb();
+        using var db = NewDb();
         await db.Store.EnqueueManyAsync(Enumerable.Range(0, 100).Select(_ => new EnqueueRequest("t")));
         using var blocked = new ManualResetEventSlim();
         using var stop = new CancellationTokenSource();
@@ -154,7 +154,7 @@ public sealed class WorkersPrefetchTests
     [Fact]
     public async Task Prefetch_and_completion_window_are_validated()
     {
-        using var db = new WorkersTestDb();
+        using var db = NewDb();
         var bad = new[]
         {
             new WorkerOptions { Prefetch = -1, Handlers = { ["t"] = (_, _) => NoResult } },
@@ -169,4 +169,15 @@ public sealed class WorkersPrefetchTests
         }
         await Task.CompletedTask;
     }
+}
+
+public sealed class WorkersPrefetchTestsOnSqlite : WorkersPrefetchTests
+{
+    protected override TestBackend Backend => TestBackend.Sqlite;
+}
+
+[Trait("Backend", "PostgreSQL")]
+public sealed class WorkersPrefetchTestsOnPostgres : WorkersPrefetchTests
+{
+    protected override TestBackend Backend => TestBackend.Postgres;
 }
