@@ -10,7 +10,7 @@ namespace PrismQ.Storage;
 /// What a backend offers a worker beside its <see cref="ITaskStore"/>, declared by the store itself (it implements this
 /// interface): where it is, its tracer, its new-work notifier, how its workers prove they are alive, leader election
 /// for maintenance, its dead-worker sweep and its own upkeep. The worker names no backend: it asks
-/// <see cref="StorageDrivers.Of"/>, which gives a store that declares nothing (a decorator, a user's own store) the
+/// <c>StorageDrivers.Of</c>, which gives a store that declares nothing (a decorator, a user's own store) the
 /// polling fallback.
 /// </summary>
 /// <remarks>
