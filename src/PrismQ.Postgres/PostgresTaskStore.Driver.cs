@@ -46,6 +46,9 @@ public sealed partial class PostgresTaskStore
     Task<IReadOnlyList<(string WorkerId, ReclaimResult Result)>> Storage.IStorageDriver.SweepDeadWorkersAsync(string ownId, TimeSpan deadAfter, CancellationToken cancellationToken) =>
         SweepDeadWorkersAsync(ownId, deadAfter, cancellationToken);
 
+    /// <summary>False: PostgreSQL cannot tell a worker is gone by more than its heartbeat (it may run on any host).</summary>
+    bool Storage.IStorageDriver.IsGone(WorkerRecord worker) => false;
+
     /// <summary>Nothing to do: autovacuum keeps the tasks table and its indexes in bounds. Never throws.</summary>
     void Storage.IStorageDriver.RunUpkeep()
     {

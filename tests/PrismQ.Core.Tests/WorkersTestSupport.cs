@@ -50,8 +50,8 @@ internal sealed class WorkersTestDb : IDisposable
         Directory.CreateDirectory(Folder);
         if (backend == TestBackend.Postgres)
         {
-            _schema = WorkersPostgres.NewSchema();
-            Location = WorkersPostgres.UriWithSchema(_schema);
+            _schema = PostgresTestServer.NewSchema();
+            Location = PostgresTestServer.UriWithSchema(_schema);
         }
         else
         {
@@ -83,7 +83,7 @@ internal sealed class WorkersTestDb : IDisposable
 
     /// <summary>The number of rows in one of the store's tables (same name on both backends).</summary>
     public long CountRows(string table) =>
-        Backend == TestBackend.Sqlite ? RawDb.Scalar(DbPath, "SELECT COUNT(*) FROM " + table) : WorkersPostgres.Scalar($"SELECT COUNT(*) FROM \"{_schema}\".{table}");
+        Backend == TestBackend.Sqlite ? RawDb.Scalar(DbPath, "SELECT COUNT(*) FROM " + table) : PostgresTestServer.Scalar($"SELECT COUNT(*) FROM \"{_schema}\".{table}");
 
     public async Task<long> EnqueueAsync(string type, string? payload = null, int? maxAttempts = null, TimeSpan? timeout = null)
     {
@@ -107,7 +107,7 @@ internal sealed class WorkersTestDb : IDisposable
     public void Dispose()
     {
         Store.Dispose();
-        if (_schema is not null) WorkersPostgres.DropSchema(_schema);
+        if (_schema is not null) PostgresTestServer.DropSchema(_schema);
         else Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try
         {
@@ -120,20 +120,6 @@ internal sealed class WorkersTestDb : IDisposable
         {
         }
     }
-}
-
-/// <summary>The PostgreSQL test server, as the worker tests use it (until the postgres-store branch is merged: not available).</summary>
-internal static class WorkersPostgres
-{
-    public static string NewSchema() => throw Missing();
-
-    public static string UriWithSchema(string schema) => throw Missing();
-
-    public static long Scalar(string sql) => throw Missing();
-
-    public static void DropSchema(string schema) => throw Missing();
-
-    private static NotSupportedException Missing() => new("the PostgreSQL store is not merged into this branch yet");
 }
 
 /// <summary>Helpers for awaiting with a hang guard.</summary>
