@@ -69,7 +69,7 @@ public abstract class WorkersCrashTests : WorkersBackendTests
         (Process, string) Start()
         {
             string side = Path.Combine(db.Folder, $"worker-{started}.log");
-            Process p = WorkersTestHost.StartWorker(db.Location, side, new[] { "--concurrency", "4", "--idle-timeout", "1500", "--id", $"soak-{started++}" }.Concat(plan.WorkerOptions).ToArray());
+            Process p = WorkersTestHost.StartWorker(db.Location, side, new[] { "--concurrency", "4", "--id", $"soak-{started++}" }.Concat(plan.WorkerOptions).ToArray());
             all.Add((p, side));
             return (p, side);
         }
@@ -164,6 +164,7 @@ public abstract class WorkersCrashTests : WorkersBackendTests
 }
 
 /// <summary>SQLite: a killed process's liveness lock is free at once, so its tasks are taken over without waiting for any lease.</summary>
+[Collection(WorkersTestHost.Collection)]
 public sealed class WorkersCrashTestsOnSqlite : WorkersCrashTests
 {
     public WorkersCrashTestsOnSqlite(ITestOutputHelper output)
@@ -173,8 +174,11 @@ public sealed class WorkersCrashTestsOnSqlite : WorkersCrashTests
 
     protected override TestBackend Backend => TestBackend.Sqlite;
 
-    /// <summary>20,000 tasks (about 10 s here), a kill every half second, the default 30 s lease: only liveness can explain the takeovers in time.</summary>
-    private protected override SoakPlan Soak => new(20_000, TimeSpan.FromMilliseconds(500), Kills: null);
+    /// <summary>
+    /// 20,000 tasks (about 10 s here), a kill every half second, the default 30 s lease: only liveness can explain the
+    /// takeovers in time. A process stops when it has found no work for 1.5 s.
+    /// </summary>
+    private protected override SoakPlan Soak => new(20_000, TimeSpan.FromMilliseconds(500), Kills: null, "--idle-timeout", "1500");
 
     [Fact]
     public async Task A_killed_worker_s_task_is_taken_over_by_liveness_not_by_lease_expiry()
@@ -234,6 +238,7 @@ public sealed class WorkersCrashTestsOnSqlite : WorkersCrashTests
 /// their lease expires (short leases here), and the worker itself is swept once its heartbeat is old enough.
 /// </summary>
 [Trait("Backend", "PostgreSQL")]
+[Collection(WorkersTestHost.Collection)]
 public sealed class WorkersCrashTestsOnPostgres : WorkersCrashTests
 {
     public WorkersCrashTestsOnPostgres(ITestOutputHelper output)
@@ -244,12 +249,13 @@ public sealed class WorkersCrashTestsOnPostgres : WorkersCrashTests
     protected override TestBackend Backend => TestBackend.Postgres;
 
     /// <summary>
-    /// 500 tasks, 2 s leases, 6 kills a second apart: a killed process's tasks are rescued when their lease expires,
+    /// 500 tasks, 3 s leases, 6 kills a second apart: a killed process's tasks are rescued when their lease expires,
     /// by the maintenance leader, whose lead outlives a killed leader by its term (5 s). Killing until the work is done,
     /// as on SQLite, could starve it here: a killed process's tasks wait for their lease, and the replacements are slow
-    /// to start (Npgsql).
+    /// to start (Npgsql). A process stops when it has found no work for 10 s, longer than a rescue can take (lease,
+    /// a heartbeat interval, a leader's term), so that the survivors wait for the rescued tasks instead of being replaced.
     /// </summary>
-    private protected override SoakPlan Soak => new(500, TimeSpan.FromSeconds(1), Kills: 6, "--lease", "2");
+    private protected override SoakPlan Soak => new(500, TimeSpan.FromSeconds(1), Kills: 6, "--lease", "3", "--idle-timeout", "10000");
 
     [Fact]
     public async Task A_killed_worker_s_task_is_taken_over_once_its_lease_expires()
