@@ -18,6 +18,10 @@ namespace PrismQ.Postgres;
 /// claim on the claimed row, found with one backward seek of <c>ix_tasks_clock</c>), or the queue row's
 /// <c>wr_clock</c> when that is larger. The queue row is written only by what the tasks cannot record: a claim over
 /// several queues advances every queue it raced in, and deleting claimed tasks keeps their largest key there (a trigger).
+/// Every task carries a key and sits in all three ready indexes whatever strategy claims its queue (the SQLite store's
+/// per-queue marking is not needed: no claim rewrites keys). The cost: <c>ix_tasks_clock</c> holds every task ever
+/// claimed (until deleted). Retrying many tasks at once (<see cref="ITaskStore.RetryManyAsync"/>) draws their keys with
+/// the server's <c>random()</c>, not the configured random source.
 /// </para>
 /// <para>
 /// Priority aging follows the SQLite store: the distinct priority levels of a queue are walked from the top (one index

@@ -58,36 +58,41 @@ internal sealed class PostgresNotifier : IDisposable
     private void Unsubscribe(Action wake)
     {
         Task? loop = null;
+        CancellationTokenSource? stop = null;
         lock (_gate)
         {
             _subscribers.Remove(wake);
             if (_subscribers.Count == 0 && _loop is not null)
             {
-                _stop!.Cancel();
-                loop = _loop;
+                (loop, stop) = (_loop, _stop);
                 _loop = null;
+                _stop = null;
             }
         }
-        Wait(loop);
+        Stop(loop, stop);
     }
 
     public void Dispose()
     {
         Task? loop;
+        CancellationTokenSource? stop;
         lock (_gate)
         {
             if (_disposed) return;
             _disposed = true;
             _subscribers.Clear();
-            _stop?.Cancel();
-            loop = _loop;
+            (loop, stop) = (_loop, _stop);
             _loop = null;
+            _stop = null;
         }
-        Wait(loop);
+        Stop(loop, stop);
     }
 
-    private static void Wait(Task? loop)
+    /// <summary>Cancels the loop and waits (a little) for it to close its connection.</summary>
+    private static void Stop(Task? loop, CancellationTokenSource? stop)
     {
+        if (stop is null) return;
+        stop.Cancel();
         try
         {
             loop?.Wait(TimeSpan.FromSeconds(10));
@@ -96,6 +101,7 @@ internal sealed class PostgresNotifier : IDisposable
         {
             // The loop ends by cancellation.
         }
+        stop.Dispose();
     }
 
     private void WakeAll()
@@ -120,6 +126,7 @@ internal sealed class PostgresNotifier : IDisposable
         var builder = new NpgsqlConnectionStringBuilder(_info.Builder.ConnectionString)
         {
             Pooling = false,
+            ApplicationName = (_info.Builder.ApplicationName ?? "PrismQ") + " listener",
             // Npgsql sends a keepalive query when idle, so a dead server is noticed while waiting.
             KeepAlive = 30,
         };
@@ -141,9 +148,9 @@ internal sealed class PostgresNotifier : IDisposable
             {
                 return;
             }
-            catch (Exception ex) when (PostgresErrors.Handles(ex) || ex is ObjectDisposedException or InvalidOperationException)
+            catch (Exception)
             {
-                // Dropped or unreachable: try again after the backoff.
+                // Dropped, unreachable, or anything else: try again after the backoff (the workers poll meanwhile).
             }
             try
             {

@@ -30,8 +30,8 @@ public sealed partial class PostgresTaskStore
             await using (NpgsqlCommand command = u.Command("SELECT " + PostgresTaskRows.Columns + " FROM {s}.tasks WHERE id = @id"))
             {
                 Int64(command, "id", i);
-                await using NpgsqlDataReader r = await command.ExecuteReaderAsync().ConfigureAwait(false);
-                task = await r.ReadAsync().ConfigureAwait(false) ? PostgresTaskRows.Read(r) : null;
+                await using NpgsqlDataReader r = await command.ExecuteReaderAsync(u.Token).ConfigureAwait(false);
+                task = await r.ReadAsync(u.Token).ConfigureAwait(false) ? PostgresTaskRows.Read(r) : null;
             }
             if (task is not null) await LoadHistoryAsync(u, new[] { task }).ConfigureAwait(false);
             return task;
@@ -57,8 +57,8 @@ public sealed partial class PostgresTaskStore
                 sql.Append(newest ? " ORDER BY id DESC" : " ORDER BY id").Append(" LIMIT @limit");
                 Int32(command, "limit", q.Limit);
                 command.CommandText = u.Store.Sql(sql.ToString());
-                await using NpgsqlDataReader r = await command.ExecuteReaderAsync().ConfigureAwait(false);
-                while (await r.ReadAsync().ConfigureAwait(false)) list.Add(PostgresTaskRows.Read(r));
+                await using NpgsqlDataReader r = await command.ExecuteReaderAsync(u.Token).ConfigureAwait(false);
+                while (await r.ReadAsync(u.Token).ConfigureAwait(false)) list.Add(PostgresTaskRows.Read(r));
             }
             await LoadHistoryAsync(u, list).ConfigureAwait(false);
             return (IReadOnlyList<TaskRecord>)list;
@@ -75,18 +75,18 @@ public sealed partial class PostgresTaskStore
             {
                 Int64(queued, "now", w.now);
                 Int64(queued, "id", w.id);
-                if (await queued.ExecuteNonQueryAsync().ConfigureAwait(false) == 1) return CancelOutcome.Cancelled;
+                if (await queued.ExecuteNonQueryAsync(u.Token).ConfigureAwait(false) == 1) return CancelOutcome.Cancelled;
             }
             await using (NpgsqlCommand running = u.Command(
                 "UPDATE {s}.tasks SET cancel_requested = true, updated_at = @now WHERE id = @id AND status = " + PostgresTaskRows.Running))
             {
                 Int64(running, "now", w.now);
                 Int64(running, "id", w.id);
-                if (await running.ExecuteNonQueryAsync().ConfigureAwait(false) == 1) return CancelOutcome.CancelRequested;
+                if (await running.ExecuteNonQueryAsync(u.Token).ConfigureAwait(false) == 1) return CancelOutcome.CancelRequested;
             }
             await using NpgsqlCommand exists = u.Command("SELECT 1 FROM {s}.tasks WHERE id = @id");
             Int64(exists, "id", w.id);
-            return await exists.ExecuteScalarAsync().ConfigureAwait(false) is null ? CancelOutcome.NotFound : CancelOutcome.AlreadyFinished;
+            return await exists.ExecuteScalarAsync(u.Token).ConfigureAwait(false) is null ? CancelOutcome.NotFound : CancelOutcome.AlreadyFinished;
         }, cancellationToken).ConfigureAwait(false);
         if (outcome is CancelOutcome.Cancelled or CancelOutcome.CancelRequested) _tracer.Emit(TraceEventKind.Cancel, id, 0, 0, (long)outcome);
         return outcome;
@@ -96,17 +96,12 @@ public sealed partial class PostgresTaskStore
     public async Task<bool> RetryAsync(long id, CancellationToken cancellationToken = default) =>
         await RunAsync("retry", (id, now: Now()), static async (u, w) =>
         {
-            string? queue;
-            await using (NpgsqlCommand command = u.Command(RetrySetSql + "WHERE id = @id AND " + Retryable + " RETURNING queue"))
-            {
-                Int64(command, "now", w.now);
-                Int64(command, "id", w.id);
-                queue = await command.ExecuteScalarAsync().ConfigureAwait(false) as string;
-            }
-            if (queue is null) return false;
-            await NotifyAsync(u, new[] { queue }, CancellationToken.None).ConfigureAwait(false);
-            return true;
-        }, cancellationToken).ConfigureAwait(false);
+            await using NpgsqlCommand command = u.Command(RetrySetSql + "WHERE id = @id AND " + Retryable + " RETURNING queue, " + NotifyQueue);
+            Int64(command, "now", w.now);
+            Int64(command, "id", w.id);
+            Text(command, "channel", u.Store.Channel);
+            return await command.ExecuteScalarAsync(u.Token).ConfigureAwait(false) is string;
+        }, cancellationToken, transaction: false).ConfigureAwait(false);
 
     /// <inheritdoc />
     public async Task<int> RetryManyAsync(TaskFilter filter, CancellationToken cancellationToken = default)
@@ -114,20 +109,18 @@ public sealed partial class PostgresTaskStore
         TaskValidation.CheckFilter(filter);
         return await RunAsync("retry-many", (filter, now: Now()), static async (u, w) =>
         {
-            var queues = new List<string>();
-            await using (NpgsqlCommand command = u.Command(string.Empty))
-            {
-                var sql = new StringBuilder(RetrySetSql + "WHERE " + Retryable);
-                PostgresFilterSql.Append(w.filter, sql, command);
-                sql.Append(" RETURNING queue");
-                Int64(command, "now", w.now);
-                command.CommandText = u.Store.Sql(sql.ToString());
-                await using NpgsqlDataReader r = await command.ExecuteReaderAsync().ConfigureAwait(false);
-                while (await r.ReadAsync().ConfigureAwait(false)) queues.Add(r.GetString(0));
-            }
-            await NotifyAsync(u, queues, CancellationToken.None).ConfigureAwait(false);
-            return queues.Count;
-        }, cancellationToken).ConfigureAwait(false);
+            await using NpgsqlCommand command = u.Command(string.Empty);
+            var sql = new StringBuilder(RetrySetSql + "WHERE " + Retryable);
+            PostgresFilterSql.Append(w.filter, sql, command);
+            sql.Append(" RETURNING " + NotifyQueue);
+            Int64(command, "now", w.now);
+            Text(command, "channel", u.Store.Channel);
+            command.CommandText = u.Store.Sql(sql.ToString());
+            int count = 0;
+            await using NpgsqlDataReader r = await command.ExecuteReaderAsync(u.Token).ConfigureAwait(false);
+            while (await r.ReadAsync(u.Token).ConfigureAwait(false)) count++;
+            return count;
+        }, cancellationToken, transaction: false).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -136,8 +129,8 @@ public sealed partial class PostgresTaskStore
         {
             await using NpgsqlCommand command = u.Command("DELETE FROM {s}.tasks WHERE id = @id AND status <> " + PostgresTaskRows.Running);
             Int64(command, "id", i);
-            return await command.ExecuteNonQueryAsync().ConfigureAwait(false) == 1;
-        }, cancellationToken).ConfigureAwait(false);
+            return await command.ExecuteNonQueryAsync(u.Token).ConfigureAwait(false) == 1;
+        }, cancellationToken, transaction: false).ConfigureAwait(false);
 
     /// <inheritdoc />
     public async Task<int> DeleteManyAsync(TaskFilter filter, CancellationToken cancellationToken = default)
@@ -149,8 +142,8 @@ public sealed partial class PostgresTaskStore
             var sql = new StringBuilder("DELETE FROM {s}.tasks WHERE status <> " + PostgresTaskRows.Running);
             PostgresFilterSql.Append(f, sql, command);
             command.CommandText = u.Store.Sql(sql.ToString());
-            return await command.ExecuteNonQueryAsync().ConfigureAwait(false);
-        }, cancellationToken).ConfigureAwait(false);
+            return await command.ExecuteNonQueryAsync(u.Token).ConfigureAwait(false);
+        }, cancellationToken, transaction: false).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -171,8 +164,8 @@ public sealed partial class PostgresTaskStore
             if (list.Count == 0)
             {
                 await using NpgsqlCommand all = u.Command("SELECT name FROM {s}.queues ORDER BY name");
-                await using NpgsqlDataReader r = await all.ExecuteReaderAsync().ConfigureAwait(false);
-                while (await r.ReadAsync().ConfigureAwait(false)) list.Add(r.GetString(0));
+                await using NpgsqlDataReader r = await all.ExecuteReaderAsync(u.Token).ConfigureAwait(false);
+                while (await r.ReadAsync(u.Token).ConfigureAwait(false)) list.Add(r.GetString(0));
             }
             var result = new List<QueueStats>(list.Count);
             foreach (string name in list)
@@ -198,7 +191,7 @@ public sealed partial class PostgresTaskStore
                 "INSERT INTO {s}.queues (name, paused) VALUES (@name, @paused) ON CONFLICT (name) DO UPDATE SET paused = excluded.paused");
             Text(command, "name", w.name);
             Bool(command, "paused", w.paused);
-            int n = await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+            int n = await command.ExecuteNonQueryAsync(u.Token).ConfigureAwait(false);
             // A resumed queue may have work ready at once.
             if (!w.paused) await NotifyAsync(u, new[] { w.name }, CancellationToken.None).ConfigureAwait(false);
             return n;
@@ -224,8 +217,8 @@ public sealed partial class PostgresTaskStore
         {
             Text(head, "queue", queue);
             Int64(head, "now", now);
-            await using NpgsqlDataReader r = await head.ExecuteReaderAsync().ConfigureAwait(false);
-            if (!await r.ReadAsync().ConfigureAwait(false)) return null;
+            await using NpgsqlDataReader r = await head.ExecuteReaderAsync(u.Token).ConfigureAwait(false);
+            if (!await r.ReadAsync(u.Token).ConfigureAwait(false)) return null;
             paused = r.GetBoolean(0);
             queued = r.GetInt64(1);
             scheduled = r.GetInt64(2);
@@ -237,8 +230,8 @@ public sealed partial class PostgresTaskStore
             "SELECT status, count(*) FROM {s}.tasks WHERE queue = @queue AND status <> " + PostgresTaskRows.Queued + " GROUP BY status"))
         {
             Text(byStatus, "queue", queue);
-            await using NpgsqlDataReader r = await byStatus.ExecuteReaderAsync().ConfigureAwait(false);
-            while (await r.ReadAsync().ConfigureAwait(false))
+            await using NpgsqlDataReader r = await byStatus.ExecuteReaderAsync(u.Token).ConfigureAwait(false);
+            while (await r.ReadAsync(u.Token).ConfigureAwait(false))
             {
                 int status = r.GetInt16(0);
                 if (status >= 0 && status < counts.Length) counts[status] = r.GetInt64(1);

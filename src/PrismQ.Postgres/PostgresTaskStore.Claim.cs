@@ -18,8 +18,9 @@ public sealed partial class PostgresTaskStore
         long leaseMs = request.LeaseDuration is TimeSpan lease ? UnixTime.SpanMs(lease) : _defaultLeaseMs;
         long agingMs = request.Strategy == SchedulingStrategy.Priority && request.PriorityAging is TimeSpan aging ? UnixTime.SpanMs(aging) : 0;
         var work = new ClaimWork(request.WorkerId, queues, request.Strategy, request.MaxCount, leaseMs, agingMs, Now());
+        bool single = queues.Length == 1 && agingMs == 0;
         return await RunAsync("claim", work, static (u, w) =>
-            w.Queues.Length == 1 && w.AgingMs == 0 ? ClaimSingleQueueAsync(u, w) : ClaimMergedAsync(u, w), cancellationToken).ConfigureAwait(false);
+            w.Queues.Length == 1 && w.AgingMs == 0 ? ClaimSingleQueueAsync(u, w) : ClaimMergedAsync(u, w), cancellationToken, transaction: !single).ConfigureAwait(false);
     }
 
     private sealed record ClaimWork(string WorkerId, string[] Queues, SchedulingStrategy Strategy, int MaxCount, long LeaseMs, long AgingMs, long Now);
@@ -31,7 +32,7 @@ public sealed partial class PostgresTaskStore
         AddClaimParameters(command, w);
         Text(command, "queue", w.Queues[0]);
         Int32(command, "n", w.MaxCount);
-        List<ClaimedRow> rows = await ReadClaimedAsync(command).ConfigureAwait(false);
+        List<ClaimedRow> rows = await ReadClaimedAsync(command, u.Token).ConfigureAwait(false);
         return Ordered(rows, w.Strategy);
     }
 
@@ -54,8 +55,8 @@ public sealed partial class PostgresTaskStore
             await using (NpgsqlCommand state = u.Command(PostgresClaimSql.QueueState))
             {
                 Text(state, "queue", queue);
-                await using NpgsqlDataReader r = await state.ExecuteReaderAsync().ConfigureAwait(false);
-                if (!await r.ReadAsync().ConfigureAwait(false)) continue;
+                await using NpgsqlDataReader r = await state.ExecuteReaderAsync(u.Token).ConfigureAwait(false);
+                if (!await r.ReadAsync(u.Token).ConfigureAwait(false)) continue;
                 paused = r.GetBoolean(0);
                 clock = r.GetDouble(1);
             }
@@ -82,19 +83,21 @@ public sealed partial class PostgresTaskStore
         {
             AddClaimParameters(command, w);
             Int64Array(command, "ids", ids);
-            rows = await ReadClaimedAsync(command).ConfigureAwait(false);
+            rows = await ReadClaimedAsync(command, u.Token).ConfigureAwait(false);
         }
 
         if (w.Strategy == SchedulingStrategy.WeightedRandom && maxResidual > 0)
         {
             // The race has run for maxResidual in every queue it covered: every unclaimed key there is above clock + maxResidual.
+            // The queue rows are updated in name order, so that merges over the same queues never deadlock.
+            active.Sort((a, b) => string.CompareOrdinal(a.Queue, b.Queue));
             foreach ((string queue, double clock) in active)
             {
                 await using NpgsqlCommand advance = u.Command(PostgresClaimSql.AdvanceClock);
                 Double(advance, "from", clock);
                 Double(advance, "by", maxResidual);
                 Text(advance, "queue", queue);
-                await advance.ExecuteNonQueryAsync().ConfigureAwait(false);
+                await advance.ExecuteNonQueryAsync(u.Token).ConfigureAwait(false);
             }
         }
 
@@ -110,8 +113,8 @@ public sealed partial class PostgresTaskStore
         Text(command, "queue", queue);
         Int64(command, "now", w.Now);
         Int32(command, "n", w.MaxCount);
-        await using NpgsqlDataReader r = await command.ExecuteReaderAsync().ConfigureAwait(false);
-        while (await r.ReadAsync().ConfigureAwait(false))
+        await using NpgsqlDataReader r = await command.ExecuteReaderAsync(u.Token).ConfigureAwait(false);
+        while (await r.ReadAsync(u.Token).ConfigureAwait(false))
         {
             double key = w.Strategy == SchedulingStrategy.WeightedRandom ? r.GetDouble(3) - clock : 0;
             candidates.Add(new ClaimCandidate(r.GetInt64(0), r.GetInt32(1), r.GetInt64(2), key));
@@ -129,7 +132,7 @@ public sealed partial class PostgresTaskStore
         await using (NpgsqlCommand oldest = u.Command(PostgresClaimSql.OldestQueued))
         {
             Text(oldest, "queue", queue);
-            object? value = await oldest.ExecuteScalarAsync().ConfigureAwait(false);
+            object? value = await oldest.ExecuteScalarAsync(u.Token).ConfigureAwait(false);
             if (value is not long nb) return;
             oldestNotBefore = nb;
         }
@@ -145,7 +148,7 @@ public sealed partial class PostgresTaskStore
             {
                 Text(next, "queue", queue);
                 Int64(next, "below", below);
-                object? level = await next.ExecuteScalarAsync().ConfigureAwait(false);
+                object? level = await next.ExecuteScalarAsync(u.Token).ConfigureAwait(false);
                 if (level is not int p) break;
                 priority = p;
             }
@@ -158,8 +161,8 @@ public sealed partial class PostgresTaskStore
                 Int32(heads, "priority", priority);
                 Int64(heads, "now", w.Now);
                 Int32(heads, "n", w.MaxCount);
-                await using NpgsqlDataReader r = await heads.ExecuteReaderAsync().ConfigureAwait(false);
-                while (await r.ReadAsync().ConfigureAwait(false))
+                await using NpgsqlDataReader r = await heads.ExecuteReaderAsync(u.Token).ConfigureAwait(false);
+                while (await r.ReadAsync(u.Token).ConfigureAwait(false))
                 {
                     long notBefore = r.GetInt64(2);
                     local.Add(new ClaimCandidate(r.GetInt64(0), priority, notBefore, ClaimCandidate.EffectivePriority(priority, notBefore, w.Now, w.AgingMs)));
@@ -183,11 +186,11 @@ public sealed partial class PostgresTaskStore
         public double Key { get; }
     }
 
-    private static async Task<List<ClaimedRow>> ReadClaimedAsync(NpgsqlCommand command)
+    private static async Task<List<ClaimedRow>> ReadClaimedAsync(NpgsqlCommand command, CancellationToken token)
     {
         var rows = new List<ClaimedRow>();
-        await using NpgsqlDataReader r = await command.ExecuteReaderAsync().ConfigureAwait(false);
-        while (await r.ReadAsync().ConfigureAwait(false)) rows.Add(new ClaimedRow(PostgresTaskRows.Read(r), r.GetDouble(PostgresTaskRows.WrKeyOrdinal)));
+        await using NpgsqlDataReader r = await command.ExecuteReaderAsync(token).ConfigureAwait(false);
+        while (await r.ReadAsync(token).ConfigureAwait(false)) rows.Add(new ClaimedRow(PostgresTaskRows.Read(r), r.GetDouble(PostgresTaskRows.WrKeyOrdinal)));
         return rows;
     }
 

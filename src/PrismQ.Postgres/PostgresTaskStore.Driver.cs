@@ -65,8 +65,8 @@ public sealed partial class PostgresTaskStore
             Text(command, "worker", w.workerId);
             Int64(command, "expires", w.expires);
             Int64(command, "now", w.now);
-            return await command.ExecuteScalarAsync().ConfigureAwait(false) is string;
-        }, cancellationToken).ConfigureAwait(false);
+            return await command.ExecuteScalarAsync(u.Token).ConfigureAwait(false) is string;
+        }, cancellationToken, transaction: false).ConfigureAwait(false);
     }
 
     internal async Task ResignAsync(string workerId, CancellationToken cancellationToken)
@@ -77,8 +77,8 @@ public sealed partial class PostgresTaskStore
             await using NpgsqlCommand command = u.Command("DELETE FROM {s}.leader WHERE name = @name AND worker_id = @worker");
             Text(command, "name", LeaderName);
             Text(command, "worker", id);
-            return await command.ExecuteNonQueryAsync().ConfigureAwait(false);
-        }, cancellationToken).ConfigureAwait(false);
+            return await command.ExecuteNonQueryAsync(u.Token).ConfigureAwait(false);
+        }, cancellationToken, transaction: false).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -95,10 +95,10 @@ public sealed partial class PostgresTaskStore
             Text(command, "own", w.ownId);
             Int64(command, "cutoff", w.cutoff);
             var ids = new List<string>();
-            await using NpgsqlDataReader r = await command.ExecuteReaderAsync().ConfigureAwait(false);
-            while (await r.ReadAsync().ConfigureAwait(false)) ids.Add(r.GetString(0));
+            await using NpgsqlDataReader r = await command.ExecuteReaderAsync(u.Token).ConfigureAwait(false);
+            while (await r.ReadAsync(u.Token).ConfigureAwait(false)) ids.Add(r.GetString(0));
             return ids;
-        }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken, transaction: false).ConfigureAwait(false);
 
         var swept = new List<(string, ReclaimResult)>(dead.Count);
         foreach (string id in dead)
@@ -110,8 +110,8 @@ public sealed partial class PostgresTaskStore
                 await using NpgsqlCommand command = u.Command("DELETE FROM {s}.workers WHERE id = @id AND last_heartbeat_at < @cutoff");
                 Text(command, "id", w.id);
                 Int64(command, "cutoff", w.cutoff);
-                return await command.ExecuteNonQueryAsync().ConfigureAwait(false);
-            }, cancellationToken).ConfigureAwait(false);
+                return await command.ExecuteNonQueryAsync(u.Token).ConfigureAwait(false);
+            }, cancellationToken, transaction: false).ConfigureAwait(false);
             swept.Add((id, result));
         }
         return swept;

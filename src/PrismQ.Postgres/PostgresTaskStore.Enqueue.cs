@@ -19,7 +19,7 @@ public sealed partial class PostgresTaskStore
         "INSERT INTO {s}.tasks (queue, type, payload, priority, not_before, max_attempts, timeout_ms, idempotency_key, wr_key, created_at, updated_at) " +
         "VALUES (@queue, @type, @payload, @priority, @not_before, @max_attempts, @timeout_ms, @key, " +
         PostgresClaimSql.Clock("@queue") + " + @wr_draw, @now, @now) " +
-        "ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id";
+        "ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id, " + NotifyQueue;
 
     private const string EnsureQueueSql = "INSERT INTO {s}.queues (name) VALUES (@name) ON CONFLICT (name) DO NOTHING";
 
@@ -29,13 +29,13 @@ public sealed partial class PostgresTaskStore
         long now = Now();
         PreparedTask task = TaskValidation.PrepareEnqueue(request, _options, now);
         double draw = Scheduling.WeightedRandomRule.Draw(task.Priority, _random());
+        // Into a known queue without a key: the INSERT alone (autocommit).
+        bool oneStatement = task.IdempotencyKey is null && IsKnownQueue(task.Queue);
         EnqueueResult result = await RunAsync("enqueue", (task, draw, now), static async (u, w) =>
         {
             if (!u.Store.IsKnownQueue(w.task.Queue)) await EnsureQueueAsync(u, w.task.Queue).ConfigureAwait(false);
-            EnqueueResult r = await InsertAsync(u, w.task, w.draw, w.now).ConfigureAwait(false);
-            if (r.Created) await NotifyAsync(u, new[] { w.task.Queue }, CancellationToken.None).ConfigureAwait(false);
-            return r;
-        }, cancellationToken).ConfigureAwait(false);
+            return await InsertAsync(u, w.task, w.draw, w.now).ConfigureAwait(false);
+        }, cancellationToken, transaction: !oneStatement).ConfigureAwait(false);
         MarkQueueKnown(task.Queue);
         _tracer.Emit(TraceEventKind.Enqueue, result.Task.Id, 0, 0, 1);
         return result;
@@ -94,14 +94,7 @@ public sealed partial class PostgresTaskStore
                         await EnsureQueueAsync(u, t.Queue).ConfigureAwait(false);
                     }
                 }
-                var created = new List<string>();
-                for (int i = 0; i < w.batch.Count; i++)
-                {
-                    EnqueueResult r = await InsertAsync(u, w.batch[i], w.draws[i], w.now).ConfigureAwait(false);
-                    if (r.Created) created.Add(w.batch[i].Queue);
-                    list.Add(r);
-                }
-                await NotifyAsync(u, created, CancellationToken.None).ConfigureAwait(false);
+                for (int i = 0; i < w.batch.Count; i++) list.Add(await InsertAsync(u, w.batch[i], w.draws[i], w.now).ConfigureAwait(false));
                 return list;
             }, cancellationToken).ConfigureAwait(false);
             foreach (EnqueueResult r in written)
@@ -118,7 +111,7 @@ public sealed partial class PostgresTaskStore
     {
         await using NpgsqlCommand command = u.Command(EnsureQueueSql);
         Text(command, "name", queue);
-        await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+        await command.ExecuteNonQueryAsync(u.Token).ConfigureAwait(false);
     }
 
     /// <summary>Inserts one task, or finds the task that holds its idempotency key.</summary>
@@ -136,13 +129,14 @@ public sealed partial class PostgresTaskStore
             Text(command, "key", t.IdempotencyKey);
             Double(command, "wr_draw", draw);
             Int64(command, "now", now);
-            object? id = await command.ExecuteScalarAsync().ConfigureAwait(false);
+            Text(command, "channel", u.Store.Channel);
+            object? id = await command.ExecuteScalarAsync(u.Token).ConfigureAwait(false);
             if (id is long newId) return new EnqueueResult(NewRecord(newId, t, now), created: true);
         }
         await using NpgsqlCommand select = u.Command("SELECT " + PostgresTaskRows.Columns + " FROM {s}.tasks WHERE idempotency_key = @key");
         Text(select, "key", t.IdempotencyKey);
-        await using NpgsqlDataReader r = await select.ExecuteReaderAsync().ConfigureAwait(false);
-        if (!await r.ReadAsync().ConfigureAwait(false))
+        await using NpgsqlDataReader r = await select.ExecuteReaderAsync(u.Token).ConfigureAwait(false);
+        if (!await r.ReadAsync(u.Token).ConfigureAwait(false))
             throw new PrismQException(PrismQErrorCode.StorageError, $"The task with idempotency key '{t.IdempotencyKey}' conflicted but cannot be read back.", "IdempotencyKey", t.IdempotencyKey);
         return new EnqueueResult(PostgresTaskRows.Read(r), created: false);
     }

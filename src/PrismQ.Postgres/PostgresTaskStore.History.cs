@@ -24,7 +24,7 @@ public sealed partial class PostgresTaskStore
         Text(command, "message", error.Message);
         Text(command, "type", error.Type);
         Text(command, "detail", error.Detail);
-        await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+        await command.ExecuteNonQueryAsync(u.Token).ConfigureAwait(false);
     }
 
     /// <summary>Appends an attempt's output records to task <paramref name="id"/>'s, in order, in one statement (inside the caller's transaction).</summary>
@@ -49,7 +49,7 @@ public sealed partial class PostgresTaskStore
         Int64Array(command, "at", at);
         command.Parameters.Add(new NpgsqlParameter("streams", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Integer) { Value = streams });
         TextArray(command, "texts", texts);
-        await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+        await command.ExecuteNonQueryAsync(u.Token).ConfigureAwait(false);
     }
 
     /// <summary>Fills <see cref="TaskRecord.Errors"/> and <see cref="TaskRecord.Output"/> of <paramref name="tasks"/>, oldest first.</summary>
@@ -66,8 +66,8 @@ public sealed partial class PostgresTaskStore
             "SELECT task_id, attempt, at, message, type, detail FROM {s}.task_errors WHERE task_id = ANY(@ids) ORDER BY task_id, id"))
         {
             Int64Array(command, "ids", ids);
-            await using NpgsqlDataReader r = await command.ExecuteReaderAsync().ConfigureAwait(false);
-            while (await r.ReadAsync().ConfigureAwait(false))
+            await using NpgsqlDataReader r = await command.ExecuteReaderAsync(u.Token).ConfigureAwait(false);
+            while (await r.ReadAsync(u.Token).ConfigureAwait(false))
                 Add(errors, r.GetInt64(0), new TaskAttemptError(r.GetInt32(1), UnixTime.FromMs(r.GetInt64(2)), r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4), r.IsDBNull(5) ? null : r.GetString(5)));
         }
         foreach (KeyValuePair<long, List<TaskAttemptError>> entry in errors) byId[entry.Key].Errors = entry.Value;
@@ -77,8 +77,8 @@ public sealed partial class PostgresTaskStore
             "SELECT task_id, attempt, at, stream, text FROM {s}.task_output WHERE task_id = ANY(@ids) ORDER BY task_id, id"))
         {
             Int64Array(command, "ids", ids);
-            await using NpgsqlDataReader r = await command.ExecuteReaderAsync().ConfigureAwait(false);
-            while (await r.ReadAsync().ConfigureAwait(false))
+            await using NpgsqlDataReader r = await command.ExecuteReaderAsync(u.Token).ConfigureAwait(false);
+            while (await r.ReadAsync(u.Token).ConfigureAwait(false))
                 Add(output, r.GetInt64(0), new TaskOutputRecord(r.GetInt32(1), UnixTime.FromMs(r.GetInt64(2)), (TaskOutputStream)r.GetInt16(3), r.GetString(4)));
         }
         foreach (KeyValuePair<long, List<TaskOutputRecord>> entry in output) byId[entry.Key].Output = entry.Value;

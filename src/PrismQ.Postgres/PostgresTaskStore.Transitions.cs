@@ -27,7 +27,7 @@ public sealed partial class PostgresTaskStore
         "wr_key = " + PostgresClaimSql.EnteringKey("t.queue", "@exp") + ", lease_owner = NULL, progress_percent = NULL, progress_message = NULL, " +
         "error_message = @message, error_type = @type, error_detail = @detail, lease_token = NULL, lease_expires_at = NULL, updated_at = @now " +
         "WHERE " + PostgresTaskRows.LeaseHeld + " AND (NOT cancel_requested OR NOT @cancel_wins) AND (NOT @if_expired OR lease_expires_at < @now) " +
-        "RETURNING attempts, not_before, queue";
+        "RETURNING attempts, not_before, queue, " + NotifyQueue;
 
     /// <summary>A task reaching a final state (a success is this statement with a result and no error).</summary>
     private const string FinishSql =
@@ -35,7 +35,7 @@ public sealed partial class PostgresTaskStore
         "error_message = @message, error_type = @type, error_detail = @detail, " +
         "finished_at = @now, updated_at = @now, lease_token = NULL, lease_expires_at = NULL " +
         "WHERE " + PostgresTaskRows.LeaseHeld + " AND (NOT cancel_requested OR NOT @cancel_wins) AND (NOT @if_expired OR lease_expires_at < @now) " +
-        "RETURNING attempts, not_before, queue";
+        "RETURNING attempts, not_before";
 
     /// <summary>The running tasks (through the partial index on running tasks).</summary>
     private const string LeaseColumnsSql =
@@ -59,19 +59,15 @@ public sealed partial class PostgresTaskStore
         if (transitions.Count == 0) return Array.Empty<TransitionResult>();
         var draws = new double[transitions.Count];
         for (int i = 0; i < draws.Length; i++) draws[i] = Exponential();
+        // One transition that writes only its task's row runs on its own (the second statement of a won cancel runs
+        // only when the first changed nothing); anything more (a batch, an error, output or takeover beside it) is one transaction.
+        bool oneStatement = transitions.Count == 1 && transitions[0] is { Error: null, Output: null, TakenOverFrom: null };
         return await RunAsync("transitions", (transitions, draws, now: Now()), static async (u, w) =>
         {
             var written = new TransitionResult[w.transitions.Count];
-            var requeued = new List<string>();
-            for (int i = 0; i < w.transitions.Count; i++)
-            {
-                (TransitionResult result, string? queue) = await ApplyAsync(u, w.transitions[i], w.draws[i], w.now).ConfigureAwait(false);
-                written[i] = result;
-                if (result.Outcome == LeaseOutcome.Applied && result.Status == TaskStatus.Queued && queue is not null) requeued.Add(queue);
-            }
-            await NotifyAsync(u, requeued, CancellationToken.None).ConfigureAwait(false);
+            for (int i = 0; i < w.transitions.Count; i++) written[i] = await ApplyAsync(u, w.transitions[i], w.draws[i], w.now).ConfigureAwait(false);
             return (IReadOnlyList<TransitionResult>)written;
-        }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken, transaction: !oneStatement).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -81,12 +77,38 @@ public sealed partial class PostgresTaskStore
         TaskValidation.CheckLease(duration, nameof(duration));
         if (leases.Count == 0) return Array.Empty<ExtendResult>();
         long ms = UnixTime.SpanMs(duration);
-        return await RunAsync("extend-many", (leases, ms, now: Now()), static async (u, w) =>
+        var ids = new long[leases.Count];
+        var tokens = new Guid[leases.Count];
+        for (int i = 0; i < leases.Count; i++)
         {
-            var extended = new ExtendResult[w.leases.Count];
-            for (int i = 0; i < w.leases.Count; i++) extended[i] = await ExtendAsync(u, w.leases[i].Id, w.leases[i].Token, w.now, w.ms).ConfigureAwait(false);
-            return (IReadOnlyList<ExtendResult>)extended;
-        }, cancellationToken).ConfigureAwait(false);
+            ids[i] = leases[i].Id;
+            tokens[i] = leases[i].Token.Value;
+        }
+        long now = Now();
+        // One statement for the whole list; each lease then gets its own result, in order.
+        Dictionary<(long, Guid), bool> held = await RunAsync("extend-many", (ids, tokens, expires: now + ms, now), static async (u, w) =>
+        {
+            await using NpgsqlCommand command = u.Command(
+                "UPDATE {s}.tasks t SET lease_expires_at = @expires, updated_at = @now FROM unnest(@ids, @tokens) AS l(id, token) " +
+                "WHERE t.id = l.id AND t.status = " + PostgresTaskRows.Running + " AND t.lease_token = l.token RETURNING t.id, t.lease_token, t.cancel_requested");
+            Int64(command, "expires", w.expires);
+            Int64(command, "now", w.now);
+            Int64Array(command, "ids", w.ids);
+            command.Parameters.Add(new NpgsqlParameter("tokens", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Uuid) { Value = w.tokens });
+            var applied = new Dictionary<(long, Guid), bool>();
+            await using NpgsqlDataReader r = await command.ExecuteReaderAsync(u.Token).ConfigureAwait(false);
+            while (await r.ReadAsync(u.Token).ConfigureAwait(false)) applied[(r.GetInt64(0), r.GetGuid(1))] = r.GetBoolean(2);
+            return applied;
+        }, cancellationToken, transaction: false).ConfigureAwait(false);
+        var results = new ExtendResult[leases.Count];
+        DateTimeOffset expiresAt = UnixTime.FromMs(now + ms);
+        for (int i = 0; i < results.Length; i++)
+        {
+            results[i] = held.TryGetValue((ids[i], tokens[i]), out bool cancelRequested)
+                ? new ExtendResult(LeaseOutcome.Applied, expiresAt, cancelRequested)
+                : new ExtendResult(LeaseOutcome.LeaseLost, null, false);
+        }
+        return results;
     }
 
     /// <inheritdoc />
@@ -94,7 +116,7 @@ public sealed partial class PostgresTaskStore
     {
         TaskValidation.CheckLease(duration, "duration");
         long ms = UnixTime.SpanMs(duration);
-        return await RunAsync("extend", (id, token, ms, now: Now()), static (u, w) => ExtendAsync(u, w.id, w.token, w.now, w.ms), cancellationToken).ConfigureAwait(false);
+        return await RunAsync("extend", (id, token, ms, now: Now()), static (u, w) => ExtendAsync(u, w.id, w.token, w.now, w.ms), cancellationToken, transaction: false).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -111,8 +133,8 @@ public sealed partial class PostgresTaskStore
             Int64(command, "now", w.now);
             Int64(command, "id", w.id);
             Uuid(command, "token", w.token);
-            return await command.ExecuteNonQueryAsync().ConfigureAwait(false) == 1 ? LeaseOutcome.Applied : LeaseOutcome.LeaseLost;
-        }, cancellationToken).ConfigureAwait(false);
+            return await command.ExecuteNonQueryAsync(u.Token).ConfigureAwait(false) == 1 ? LeaseOutcome.Applied : LeaseOutcome.LeaseLost;
+        }, cancellationToken, transaction: false).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -129,14 +151,14 @@ public sealed partial class PostgresTaskStore
             if (q.workerId is not null) Text(command, "owner", q.workerId);
             else if (q.expiredOnly) Int64(command, "now", q.now);
             var list = new List<HeldLease>();
-            await using NpgsqlDataReader r = await command.ExecuteReaderAsync().ConfigureAwait(false);
-            while (await r.ReadAsync().ConfigureAwait(false))
+            await using NpgsqlDataReader r = await command.ExecuteReaderAsync(u.Token).ConfigureAwait(false);
+            while (await r.ReadAsync(u.Token).ConfigureAwait(false))
             {
                 list.Add(new HeldLease(r.GetInt64(0), new LeaseToken(r.GetGuid(1)), r.IsDBNull(2) ? null : r.GetString(2),
                     r.GetInt32(3), r.GetInt32(4), r.GetBoolean(5), UnixTime.FromMs(r.GetInt64(6))));
             }
             return (IReadOnlyList<HeldLease>)list;
-        }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken, transaction: false).ConfigureAwait(false);
     }
 
     private static async Task<ExtendResult> ExtendAsync(Unit u, long id, LeaseToken token, long now, long ms)
@@ -148,33 +170,32 @@ public sealed partial class PostgresTaskStore
         Int64(command, "now", now);
         Int64(command, "id", id);
         Uuid(command, "token", token);
-        object? cancel = await command.ExecuteScalarAsync().ConfigureAwait(false);
+        object? cancel = await command.ExecuteScalarAsync(u.Token).ConfigureAwait(false);
         if (cancel is not bool requested) return new ExtendResult(LeaseOutcome.LeaseLost, null, false);
         return new ExtendResult(LeaseOutcome.Applied, UnixTime.FromMs(expires), requested);
     }
 
-    private static async Task<(TransitionResult, string?)> ApplyAsync(Unit u, LeaseTransition t, double draw, long now)
+    private static async Task<TransitionResult> ApplyAsync(Unit u, LeaseTransition t, double draw, long now)
     {
-        (TransitionResult result, string? queue) = await WriteAsync(u, t, t.Status, t.CancelWins, draw, now).ConfigureAwait(false);
+        TransitionResult result = await WriteAsync(u, t, t.Status, t.CancelWins, draw, now).ConfigureAwait(false);
         // A pending cancel won over the transition (the statement's condition kept it out): the task ends cancelled.
-        if (result.Outcome == LeaseOutcome.LeaseLost && t.CancelWins) (result, queue) = await WriteAsync(u, t, TaskStatus.Cancelled, cancelWins: false, draw, now).ConfigureAwait(false);
+        if (result.Outcome == LeaseOutcome.LeaseLost && t.CancelWins) result = await WriteAsync(u, t, TaskStatus.Cancelled, cancelWins: false, draw, now).ConfigureAwait(false);
         if (result.Outcome == LeaseOutcome.Applied && t.Output is { Count: > 0 } output) await InsertOutputAsync(u, t.Id, output).ConfigureAwait(false);
         if (result.Outcome == LeaseOutcome.Applied && t.TakenOverFrom is { } owner)
         {
             await using NpgsqlCommand mark = u.Command("UPDATE {s}.workers SET taken_over_at = @now WHERE id = @owner");
             Int64(mark, "now", now);
             Text(mark, "owner", owner);
-            await mark.ExecuteNonQueryAsync().ConfigureAwait(false);
+            await mark.ExecuteNonQueryAsync(u.Token).ConfigureAwait(false);
         }
-        return (result, queue);
+        return result;
     }
 
-    private static async Task<(TransitionResult, string?)> WriteAsync(Unit u, LeaseTransition t, TaskStatus status, bool cancelWins, double draw, long now)
+    private static async Task<TransitionResult> WriteAsync(Unit u, LeaseTransition t, TaskStatus status, bool cancelWins, double draw, long now)
     {
         bool requeue = status == TaskStatus.Queued;
         int attempts;
         long notBefore;
-        string queue;
         await using (NpgsqlCommand command = u.Command(requeue ? RequeueSql : FinishSql))
         {
             Int32(command, "uncount", t.CountsAttempt ? 0 : 1);
@@ -190,19 +211,19 @@ public sealed partial class PostgresTaskStore
             {
                 Int64(command, "delay", t.RetryDelay is { } delay ? UnixTime.SpanMs(delay) : null);
                 Double(command, "exp", draw);
+                Text(command, "channel", u.Store.Channel);
             }
             else
             {
                 command.Parameters.Add(new NpgsqlParameter("status", NpgsqlTypes.NpgsqlDbType.Smallint) { Value = (short)status });
                 Text(command, "result", status == TaskStatus.Succeeded ? t.Result : null);
             }
-            await using NpgsqlDataReader r = await command.ExecuteReaderAsync().ConfigureAwait(false);
-            if (!await r.ReadAsync().ConfigureAwait(false)) return (TransitionResult.Lost, null);
+            await using NpgsqlDataReader r = await command.ExecuteReaderAsync(u.Token).ConfigureAwait(false);
+            if (!await r.ReadAsync(u.Token).ConfigureAwait(false)) return TransitionResult.Lost;
             attempts = r.GetInt32(0);
             notBefore = r.GetInt64(1);
-            queue = r.GetString(2);
         }
         if (t.Error is not null) await InsertErrorAsync(u, t.Id, t.CountsAttempt ? attempts : attempts + 1, now, t.Error).ConfigureAwait(false);
-        return (new TransitionResult(LeaseOutcome.Applied, status, requeue ? UnixTime.FromMs(notBefore) : null), queue);
+        return new TransitionResult(LeaseOutcome.Applied, status, requeue ? UnixTime.FromMs(notBefore) : null);
     }
 }

@@ -31,8 +31,8 @@ public sealed partial class PostgresTaskStore
             Int64(command, "started", r.StartedAt == default ? w.now : UnixTime.ToMs(r.StartedAt));
             Int64(command, "heartbeat", r.LastHeartbeatAt == default ? w.now : UnixTime.ToMs(r.LastHeartbeatAt));
             Int64Array(command, "tasks", new List<long>(r.CurrentTaskIds ?? Array.Empty<long>()).ToArray());
-            return await command.ExecuteNonQueryAsync().ConfigureAwait(false);
-        }, cancellationToken).ConfigureAwait(false);
+            return await command.ExecuteNonQueryAsync(u.Token).ConfigureAwait(false);
+        }, cancellationToken, transaction: false).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -46,8 +46,8 @@ public sealed partial class PostgresTaskStore
             Int64(command, "now", w.now);
             Int64Array(command, "tasks", w.ids);
             Text(command, "id", w.workerId);
-            return await command.ExecuteNonQueryAsync().ConfigureAwait(false);
-        }, cancellationToken).ConfigureAwait(false);
+            return await command.ExecuteNonQueryAsync(u.Token).ConfigureAwait(false);
+        }, cancellationToken, transaction: false).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -58,8 +58,8 @@ public sealed partial class PostgresTaskStore
         {
             await using NpgsqlCommand command = u.Command("DELETE FROM {s}.workers WHERE id = @id");
             Text(command, "id", id);
-            return await command.ExecuteNonQueryAsync().ConfigureAwait(false);
-        }, cancellationToken).ConfigureAwait(false);
+            return await command.ExecuteNonQueryAsync(u.Token).ConfigureAwait(false);
+        }, cancellationToken, transaction: false).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -69,8 +69,8 @@ public sealed partial class PostgresTaskStore
             await using NpgsqlCommand command = u.Command(
                 "SELECT id, host, process_id, queues, started_at, last_heartbeat_at, current_task_ids, taken_over_at FROM {s}.workers ORDER BY id");
             var result = new List<WorkerRecord>();
-            await using NpgsqlDataReader r = await command.ExecuteReaderAsync().ConfigureAwait(false);
-            while (await r.ReadAsync().ConfigureAwait(false))
+            await using NpgsqlDataReader r = await command.ExecuteReaderAsync(u.Token).ConfigureAwait(false);
+            while (await r.ReadAsync(u.Token).ConfigureAwait(false))
             {
                 result.Add(new WorkerRecord
                 {
@@ -85,5 +85,5 @@ public sealed partial class PostgresTaskStore
                 });
             }
             return (IReadOnlyList<WorkerRecord>)result;
-        }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken, transaction: false).ConfigureAwait(false);
 }

@@ -59,7 +59,9 @@ public sealed partial class PostgresTaskStore : ITaskStore, IStorageDriver
     /// is a libpq URI, <c>postgresql://user[:password]@host[:port]/database[?schema=name&amp;...]</c> (or
     /// <c>postgres://</c>), or an Npgsql connection string (with an optional <c>Schema=name</c>). Without a password,
     /// Npgsql reads <c>PGPASSWORD</c> or the <c>.pgpass</c> file. The schema (default <c>prismq</c>) holds every table.
-    /// <see cref="QueueOptions.DatabasePath"/> is not used. Throws <see cref="PrismQException"/>:
+    /// <see cref="QueueOptions.DatabasePath"/>, <see cref="QueueOptions.Durability"/> and <see cref="QueueOptions.Tracing"/>
+    /// are not used (commits are as durable as the server's configuration makes them; no trace session is started).
+    /// Throws <see cref="PrismQException"/>:
     /// <see cref="PrismQErrorCode.InvalidOption"/> for a malformed connection, <see cref="PrismQErrorCode.SchemaTooNew"/>
     /// when a newer PrismQ wrote the schema, <see cref="PrismQErrorCode.NotADatabase"/> when the schema is someone
     /// else's, <see cref="PrismQErrorCode.DatabaseBusy"/> when the server is out of reach.
@@ -112,6 +114,9 @@ public sealed partial class PostgresTaskStore : ITaskStore, IStorageDriver
 
     internal PostgresConnectionInfo ConnectionInfo => _info;
 
+    /// <summary>The new-work notifier (for tests and diagnostics).</summary>
+    internal PostgresNotifier Notifier => _notifier;
+
     /// <summary>Stops the notifier and closes the pool's connections.</summary>
     public void Dispose()
     {
@@ -126,7 +131,11 @@ public sealed partial class PostgresTaskStore : ITaskStore, IStorageDriver
     /// jittered backoff for up to <see cref="QueueOptions.BusyTimeout"/>; other errors are translated at once. The body
     /// must have no effect outside the database before it returns (it may run more than once).
     /// </summary>
-    private async Task<T> RunAsync<TState, T>(string operation, TState state, Func<Unit, TState, Task<T>> body, CancellationToken cancellationToken)
+    /// <remarks>
+    /// <paramref name="transaction"/> false, for a body that runs one statement (or a second one only when the first
+    /// changed nothing): the statement runs on its own (autocommit), which saves the COMMIT's round trip.
+    /// </remarks>
+    private async Task<T> RunAsync<TState, T>(string operation, TState state, Func<Unit, TState, Task<T>> body, CancellationToken cancellationToken, bool transaction = true)
     {
         cancellationToken.ThrowIfCancellationRequested();
         if (Volatile.Read(ref _disposed) != 0) throw new ObjectDisposedException(nameof(PostgresTaskStore));
@@ -137,10 +146,17 @@ public sealed partial class PostgresTaskStore : ITaskStore, IStorageDriver
             try
             {
                 await using NpgsqlConnection connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-                await using NpgsqlTransaction tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-                T result = await body(new Unit(this, connection, tx), state).ConfigureAwait(false);
-                await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
-                return result;
+                NpgsqlTransaction? tx = transaction ? await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false) : null;
+                try
+                {
+                    T result = await body(new Unit(this, connection, tx, cancellationToken), state).ConfigureAwait(false);
+                    if (tx is not null) await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    return result;
+                }
+                finally
+                {
+                    if (tx is not null) await tx.DisposeAsync().ConfigureAwait(false);
+                }
             }
             catch (Exception ex) when (PostgresErrors.IsRetryable(ex) && started.Elapsed < _options.BusyTimeout)
             {
@@ -174,20 +190,32 @@ public sealed partial class PostgresTaskStore : ITaskStore, IStorageDriver
     /// <summary>One unit of work: the store, its connection and its transaction.</summary>
     private readonly struct Unit
     {
-        public Unit(PostgresTaskStore store, NpgsqlConnection connection, NpgsqlTransaction tx)
+        public Unit(PostgresTaskStore store, NpgsqlConnection connection, NpgsqlTransaction? tx, CancellationToken token)
         {
             Store = store;
             Connection = connection;
             Transaction = tx;
+            Token = token;
         }
 
         public PostgresTaskStore Store { get; }
         public NpgsqlConnection Connection { get; }
-        public NpgsqlTransaction Transaction { get; }
+
+        /// <summary>The caller's cancellation token, for every statement of the unit.</summary>
+        public CancellationToken Token { get; }
+        /// <summary>The transaction, or null when the unit's one statement runs on its own.</summary>
+        public NpgsqlTransaction? Transaction { get; }
 
         /// <summary>A command of this unit, its SQL's <c>{s}</c> replaced by the schema.</summary>
         public NpgsqlCommand Command(string template) => new(Store.Sql(template), Connection, Transaction);
     }
+
+    /// <summary>
+    /// The new-work notification of a row's queue, for the RETURNING list of a statement that makes tasks ready (the
+    /// server delivers it at the commit, once per distinct queue per transaction). Its statement needs the
+    /// <c>@channel</c> parameter (<see cref="Channel"/>).
+    /// </summary>
+    private const string NotifyQueue = "pg_notify(@channel, queue) IS NULL";
 
     /// <summary>Sends <c>pg_notify</c> for each queue, inside the unit's transaction (delivered at its commit).</summary>
     private static async Task NotifyAsync(Unit u, IEnumerable<string> queues, CancellationToken cancellationToken)
