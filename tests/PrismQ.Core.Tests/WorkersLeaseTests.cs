@@ -7,7 +7,7 @@ using Xunit;
 namespace PrismQ.Tests;
 
 /// <summary>Heartbeats: lease extension, user cancel, lost leases, progress.</summary>
-public sealed class WorkersLeaseTests
+public abstract class WorkersLeaseTests : WorkersBackendTests
 {
     [Fact]
     public async Task Heartbeats_keep_a_long_handler_s_lease_alive()
@@ -15,7 +15,7 @@ public sealed class WorkersLeaseTests
         // One manual clock for the store and the worker: the handler runs for three lease durations of clock time,
         // and the expired-lease reclaim (which the worker itself runs) never finds the lease expired.
         var clock = new WorkersManualClock();
-        using var db = new WorkersTestDb(clock: clock);
+        using var db = NewDb(clock: clock);
         long id = await db.EnqueueAsync("long");
         var tracer = new CountingTraceEmitter();
         var finish = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -63,7 +63,7 @@ public sealed class WorkersLeaseTests
     [Fact]
     public async Task A_user_cancel_reaches_the_running_handler_at_the_next_heartbeat()
     {
-        using var db = new WorkersTestDb();
+        using var db = NewDb();
         long id = await db.EnqueueAsync("t");
         using var started = new ManualResetEventSlim();
         var worker = new Worker(db.Store, new WorkerOptions
@@ -89,7 +89,7 @@ public sealed class WorkersLeaseTests
     public async Task A_user_cancel_fires_the_handler_token_within_one_heartbeat_interval()
     {
         var clock = new WorkersManualClock();
-        using var db = new WorkersTestDb(clock: clock);
+        using var db = NewDb(clock: clock);
         long id = await db.EnqueueAsync("t");
         using var started = new ManualResetEventSlim();
         var cancelled = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -126,7 +126,7 @@ public sealed class WorkersLeaseTests
     [Fact]
     public async Task A_lease_taken_over_is_noticed_the_handler_cancelled_and_nothing_written()
     {
-        using var db = new WorkersTestDb();
+        using var db = NewDb();
         long id = await db.EnqueueAsync("t");
         using var started = new ManualResetEventSlim();
         bool cancelled = false;
@@ -167,7 +167,7 @@ public sealed class WorkersLeaseTests
     [Fact]
     public async Task Progress_is_visible_while_running_and_the_final_value_is_written()
     {
-        using var db = new WorkersTestDb();
+        using var db = NewDb();
         long id = await db.EnqueueAsync("t");
         var proceed = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         var worker = new Worker(db.Store, new WorkerOptions
@@ -199,7 +199,7 @@ public sealed class WorkersLeaseTests
     [Fact]
     public async Task A_flood_of_progress_reports_is_coalesced()
     {
-        using var db = new WorkersTestDb();
+        using var db = NewDb();
         long id = await db.EnqueueAsync("t");
         var tracer = new CountingTraceEmitter();
         var worker = new Worker(db.Store, new WorkerOptions
@@ -223,7 +223,22 @@ public sealed class WorkersLeaseTests
         // One write at once, then nothing more within the hour-long interval, then the final value.
         Assert.InRange(tracer.Count(TraceEventKind.Progress), 1, 2);
     }
+}
 
+public sealed class WorkersLeaseTestsOnSqlite : WorkersLeaseTests
+{
+    protected override TestBackend Backend => TestBackend.Sqlite;
+}
+
+[Trait("Backend", "PostgreSQL")]
+public sealed class WorkersLeaseTestsOnPostgres : WorkersLeaseTests
+{
+    protected override TestBackend Backend => TestBackend.Postgres;
+}
+
+/// <summary>The context's checks of a progress report (no store).</summary>
+public sealed class WorkersProgressArgumentTests
+{
     [Fact]
     public void Progress_percent_out_of_range_is_refused()
     {

@@ -4,11 +4,9 @@ using Xunit;
 
 namespace PrismQ.Tests;
 
-/// <summary>Worker options: defaults and validation.</summary>
-public sealed class WorkersOptionsTests
+/// <summary>Worker options: validation, before anything reaches the store.</summary>
+public abstract class WorkersOptionsTests : WorkersBackendTests
 {
-    private static WorkerOptions With(Func<WorkerOptions, WorkerOptions> change) => change(new WorkerOptions { Handlers = { ["t"] = (c, t) => Task.FromResult<string?>(null) } });
-
     public static TheoryData<string, Func<WorkerOptions>, PrismQErrorCode> Bad => new()
     {
         { "Concurrency", () => new WorkerOptions { Concurrency = 0, Handlers = { ["t"] = (c, t) => Task.FromResult<string?>(null) } }, PrismQErrorCode.InvalidOption },
@@ -33,13 +31,30 @@ public sealed class WorkersOptionsTests
     [MemberData(nameof(Bad))]
     public async Task Invalid_options_are_refused_naming_the_option(string name, Func<WorkerOptions> make, PrismQErrorCode code)
     {
-        using var db = new WorkersTestDb();
+        using var db = NewDb();
         var error = Assert.Throws<PrismQException>(() => new Worker(db.Store, make()));
         Assert.Equal(code, error.Code);
         Assert.Equal(name, error.ParameterName);
         Assert.Contains(name.Replace("WorkerOptions.", ""), error.Message);
         Assert.Empty(await db.Store.ListWorkersAsync());
     }
+}
+
+public sealed class WorkersOptionsTestsOnSqlite : WorkersOptionsTests
+{
+    protected override TestBackend Backend => TestBackend.Sqlite;
+}
+
+[Trait("Backend", "PostgreSQL")]
+public sealed class WorkersOptionsTestsOnPostgres : WorkersOptionsTests
+{
+    protected override TestBackend Backend => TestBackend.Postgres;
+}
+
+/// <summary>Worker options: the defaults (no store).</summary>
+public sealed class WorkersOptionDefaultsTests
+{
+    private static WorkerOptions With(Func<WorkerOptions, WorkerOptions> change) => change(new WorkerOptions { Handlers = { ["t"] = (c, t) => Task.FromResult<string?>(null) } });
 
     [Fact]
     public void Defaults_are_documented_values()

@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
-using PrismQ.Tests.Storage;
 using Xunit;
 
 namespace PrismQ.Tests;
@@ -13,19 +12,17 @@ namespace PrismQ.Tests;
 /// attempt's transition and read back on <see cref="TaskRecord.Output"/>, bounded (a lost lease writes none: see
 /// <see cref="WorkersLeaseTests"/>).
 /// </summary>
-public sealed class WorkersOutputTests
+public abstract class WorkersOutputTests : WorkersBackendTests
 {
     private static readonly DateTimeOffset WorkerNow = new(2031, 5, 6, 7, 8, 9, TimeSpan.Zero);
 
     private static WorkerOptions Options(string type, Func<TaskContext, CancellationToken, Task<string?>> handler, int? maxTasks) =>
         new() { MaxTasks = maxTasks, TimeProvider = new ManualTimeProvider(WorkerNow), Handlers = { [type] = handler } };
 
-    private static long OutputRows(string db) => RawDb.Scalar(db, "SELECT COUNT(*) FROM task_output");
-
     [Fact]
     public async Task Output_of_every_stream_is_kept_with_the_succeeded_task_in_order_with_the_worker_clock_s_time()
     {
-        using var db = new WorkersTestDb();
+        using var db = NewDb();
         long id = await db.EnqueueAsync("t");
         var worker = new Worker(db.Store, Options("t", (ctx, ct) =>
         {
@@ -52,7 +49,7 @@ public sealed class WorkersOutputTests
     [Fact]
     public async Task Each_attempt_s_output_is_kept_with_its_number_through_a_retry_the_dead_letter_and_a_restart()
     {
-        using var db = new WorkersTestDb();
+        using var db = NewDb();
         long id = await db.EnqueueAsync("boom", maxAttempts: 3);
         Func<TaskContext, CancellationToken, Task<string?>> handler = (ctx, ct) =>
         {
@@ -82,7 +79,7 @@ public sealed class WorkersOutputTests
     [Fact]
     public async Task Attempts_without_output_hand_the_store_no_output_and_write_no_rows()
     {
-        using var db = new WorkersTestDb();
+        using var db = NewDb();
         await db.Store.EnqueueManyAsync(Enumerable.Range(0, 20).Select(_ => new EnqueueRequest("t")));
         var store = new CountingStore(db.Store);
         int calls = 0;
@@ -106,13 +103,13 @@ public sealed class WorkersOutputTests
         Assert.Equal(20, summary.Processed);
         Assert.True(store.TransitionItems >= 20);
         Assert.Equal(0, store.TransitionsWithOutput);
-        Assert.Equal(0, OutputRows(db.DbPath));
+        Assert.Equal(0, db.CountRows("task_output"));
     }
 
     [Fact]
     public async Task Output_written_from_many_threads_at_once_is_all_kept()
     {
-        using var db = new WorkersTestDb();
+        using var db = NewDb();
         long id = await db.EnqueueAsync("t");
         var worker = new Worker(db.Store, Options("t", async (ctx, ct) =>
         {
@@ -133,7 +130,7 @@ public sealed class WorkersOutputTests
     [Fact]
     public async Task Past_the_limit_records_are_counted_and_one_last_record_on_the_most_severe_dropped_stream_says_how_many()
     {
-        using var db = new WorkersTestDb();
+        using var db = NewDb();
         long id = await db.EnqueueAsync("t");
         var worker = new Worker(db.Store, Options("t", (ctx, ct) =>
         {
@@ -232,4 +229,15 @@ public sealed class WorkersAttemptOutputTests
         Assert.Equal(PrismQErrorCode.InvalidArgument, error.Code);
         Assert.Null(context.TakeOutput());
     }
+}
+
+public sealed class WorkersOutputTestsOnSqlite : WorkersOutputTests
+{
+    protected override TestBackend Backend => TestBackend.Sqlite;
+}
+
+[Trait("Backend", "PostgreSQL")]
+public sealed class WorkersOutputTestsOnPostgres : WorkersOutputTests
+{
+    protected override TestBackend Backend => TestBackend.Postgres;
 }

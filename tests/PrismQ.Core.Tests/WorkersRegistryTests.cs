@@ -4,18 +4,19 @@ using System.IO;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using PrismQ.Storage;
 using PrismQ.Workers;
 using Xunit;
 
 namespace PrismQ.Tests;
 
-/// <summary>Worker visibility: registry, heartbeats, dead-worker detection on this host.</summary>
-public sealed class WorkersRegistryTests
+/// <summary>Worker visibility: registry, heartbeats, dead-worker detection (each backend's own rule in its subclass).</summary>
+public abstract class WorkersRegistryTests : WorkersBackendTests
 {
     [Fact]
     public async Task A_running_worker_is_listed_alive_with_its_tasks_and_removed_at_a_clean_stop()
     {
-        using var db = new WorkersTestDb();
+        using var db = NewDb();
         long id = await db.EnqueueAsync("t");
         var release = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         var worker = new Worker(db.Store, new WorkerOptions
@@ -35,18 +36,20 @@ public sealed class WorkersRegistryTests
         Assert.Equal(Environment.MachineName, info.Record.Host);
         Assert.Equal(Environment.ProcessId, info.Record.ProcessId);
         Assert.Equal(new[] { "default", "other" }, info.Record.Queues);
-        Assert.True(File.Exists(WorkerLivenessLock.PathFor(db.DbPath + "-workers", worker.WorkerId)));
+        // SQLite proves the worker alive by a lock file beside the database; PostgreSQL by its heartbeat only.
+        string? lockFile = db.Backend == TestBackend.Sqlite ? WorkerLivenessLock.PathFor(db.DbPath + "-workers", worker.WorkerId) : null;
+        if (lockFile is not null) Assert.True(File.Exists(lockFile));
 
         release.SetResult(true);
         await run.Within();
         Assert.Empty(await db.Store.ListWorkersAsync());
-        Assert.False(File.Exists(WorkerLivenessLock.PathFor(db.DbPath + "-workers", worker.WorkerId)));
+        if (lockFile is not null) Assert.False(File.Exists(lockFile));
     }
 
     [Fact]
     public async Task A_stale_heartbeat_shows_as_dead()
     {
-        using var db = new WorkersTestDb();
+        using var db = NewDb();
         DateTimeOffset now = DateTimeOffset.UtcNow;
         await db.Store.RegisterWorkerAsync(new WorkerRecord { Id = "old", Host = "elsewhere", ProcessId = 1, Queues = new[] { "default" }, StartedAt = now.AddMinutes(-10), LastHeartbeatAt = now.AddMinutes(-5) });
         await db.Store.RegisterWorkerAsync(new WorkerRecord { Id = "fresh", Host = "elsewhere", ProcessId = 2, Queues = new[] { "default" }, StartedAt = now.AddMinutes(-1), LastHeartbeatAt = now });
@@ -58,9 +61,24 @@ public sealed class WorkersRegistryTests
     }
 
     [Fact]
+    public async Task A_worker_runs_only_once()
+    {
+        using var db = NewDb();
+        var worker = new Worker(db.Store, new WorkerOptions { MaxRunTime = TimeSpan.FromMilliseconds(50), Handlers = { ["t"] = (c, t) => Task.FromResult<string?>(null) } });
+        await worker.RunAsync().Within();
+        await Assert.ThrowsAsync<PrismQException>(() => worker.RunAsync());
+    }
+}
+
+/// <summary>SQLite: liveness by lock files and by the process table of this host.</summary>
+public sealed class WorkersRegistryTestsOnSqlite : WorkersRegistryTests
+{
+    protected override TestBackend Backend => TestBackend.Sqlite;
+
+    [Fact]
     public async Task A_worker_of_this_host_whose_process_is_gone_is_swept_and_its_task_taken_over()
     {
-        using var db = new WorkersTestDb();
+        using var db = NewDb();
         int deadPid = await DeadProcessId();
         long id = await db.EnqueueAsync("t");
         await db.Store.RegisterWorkerAsync(new WorkerRecord { Id = "ghost", Host = Environment.MachineName, ProcessId = deadPid, Queues = new[] { "default" }, StartedAt = DateTimeOffset.UtcNow, LastHeartbeatAt = DateTimeOffset.UtcNow });
@@ -77,7 +95,7 @@ public sealed class WorkersRegistryTests
     [Fact]
     public async Task A_held_liveness_lock_means_alive_and_a_free_one_means_dead()
     {
-        using var db = new WorkersTestDb();
+        using var db = NewDb();
         string folder = db.DbPath + "-workers";
         Directory.CreateDirectory(folder);
         // Both claim this (live) process id: only the lock decides.
@@ -100,7 +118,7 @@ public sealed class WorkersRegistryTests
     {
         // A worker restarted with a fixed id (PRISMQ_QUEUE_WORKER_ID) must not start between the sweeper's liveness
         // check and its reclaim: the reclaim takes back every lease of that id, so it would take the new worker's too.
-        using var db = new WorkersTestDb();
+        using var db = NewDb();
         string folder = db.DbPath + "-workers";
         Directory.CreateDirectory(folder);
         await db.Store.RegisterWorkerAsync(new WorkerRecord { Id = "fixed-id", Host = Environment.MachineName, ProcessId = await DeadProcessId(), Queues = new[] { "default" }, StartedAt = DateTimeOffset.UtcNow, LastHeartbeatAt = DateTimeOffset.UtcNow });
@@ -132,7 +150,7 @@ public sealed class WorkersRegistryTests
     [Fact]
     public async Task Workers_of_other_hosts_are_never_swept()
     {
-        using var db = new WorkersTestDb();
+        using var db = NewDb();
         await db.Store.RegisterWorkerAsync(new WorkerRecord { Id = "remote", Host = "another-machine", ProcessId = await DeadProcessId(), Queues = new[] { "default" }, StartedAt = DateTimeOffset.UtcNow, LastHeartbeatAt = DateTimeOffset.UtcNow });
         var sweeper = new DeadWorkerSweeper(db.Store, "me", db.DbPath + "-workers");
         Assert.Empty(await sweeper.SweepAsync(CancellationToken.None));
@@ -142,7 +160,7 @@ public sealed class WorkersRegistryTests
     [Fact]
     public async Task Two_running_workers_cannot_share_an_id_on_one_host()
     {
-        using var db = new WorkersTestDb();
+        using var db = NewDb();
         using var cts = new CancellationTokenSource();
         var first = new Worker(db.Store, new WorkerOptions { WorkerId = "same", Handlers = { ["t"] = (c, t) => Task.FromResult<string?>(null) } });
         Task<WorkerRunSummary> run = first.RunAsync(cts.Token);
@@ -154,20 +172,61 @@ public sealed class WorkersRegistryTests
         await run.Within();
     }
 
-    [Fact]
-    public async Task A_worker_runs_only_once()
-    {
-        using var db = new WorkersTestDb();
-        var worker = new Worker(db.Store, new WorkerOptions { MaxRunTime = TimeSpan.FromMilliseconds(50), Handlers = { ["t"] = (c, t) => Task.FromResult<string?>(null) } });
-        await worker.RunAsync().Within();
-        await Assert.ThrowsAsync<PrismQException>(() => worker.RunAsync());
-    }
-
     private static async Task<int> DeadProcessId()
     {
         using Process process = Process.Start(new ProcessStartInfo("dotnet", "--version") { UseShellExecute = false, RedirectStandardOutput = true })!;
         await process.StandardOutput.ReadToEndAsync();
         await process.WaitForExitAsync();
         return process.Id;
+    }
+}
+
+/// <summary>PostgreSQL: liveness by heartbeat age only, on any host.</summary>
+[Trait("Backend", "PostgreSQL")]
+public sealed class WorkersRegistryTestsOnPostgres : WorkersRegistryTests
+{
+    protected override TestBackend Backend => TestBackend.Postgres;
+
+    private static WorkerRecord Registered(string id, string host, TimeSpan heartbeatAge) => new()
+    {
+        Id = id,
+        Host = host,
+        ProcessId = 1,
+        Queues = new[] { "default" },
+        StartedAt = DateTimeOffset.UtcNow - heartbeatAge,
+        LastHeartbeatAt = DateTimeOffset.UtcNow - heartbeatAge,
+    };
+
+    /// <summary>The counterpart of SQLite's gone-process sweep: here a heartbeat older than the dead age is what tells.</summary>
+    [Fact]
+    public async Task A_worker_whose_heartbeat_is_older_than_the_dead_age_is_swept_and_its_task_taken_over()
+    {
+        using var db = NewDb();
+        long id = await db.EnqueueAsync("t");
+        await db.Store.RegisterWorkerAsync(Registered("ghost", Environment.MachineName, TimeSpan.FromMinutes(5)));
+        // A lease of an hour: only the sweep of the silent worker can give the task back within the test's patience.
+        Assert.Single(await db.Store.ClaimAsync(new ClaimRequest("ghost") { LeaseDuration = TimeSpan.FromHours(1) }));
+
+        var worker = new Worker(db.Store, new WorkerOptions { MaxTasks = 1, Handlers = { ["t"] = (c, t) => Task.FromResult<string?>(null) } });
+        WorkerRunSummary summary = await worker.RunAsync().Within();
+
+        Assert.Equal(1, summary.Succeeded);
+        Assert.Equal(2, (await db.GetAsync(id)).Attempts);
+        Assert.DoesNotContain(await db.Store.ListWorkersAsync(), w => w.Id == "ghost");
+    }
+
+    /// <summary>The counterpart of SQLite's other-host rule: any host's worker is judged, by its heartbeat age alone.</summary>
+    [Fact]
+    public async Task Only_workers_with_a_heartbeat_older_than_the_dead_age_are_swept_whatever_their_host()
+    {
+        using var db = NewDb();
+        await db.Store.RegisterWorkerAsync(Registered("remote-fresh", "another-machine", TimeSpan.Zero));
+        await db.Store.RegisterWorkerAsync(Registered("remote-silent", "another-machine", TimeSpan.FromMinutes(5)));
+        await db.Store.RegisterWorkerAsync(Registered("local-fresh", Environment.MachineName, TimeSpan.Zero));
+
+        var swept = await StorageDrivers.Of(db.Store).SweepDeadWorkersAsync("me", WorkerRegistry.DefaultStaleAfter, CancellationToken.None);
+
+        Assert.Equal(new[] { "remote-silent" }, swept.Select(s => s.WorkerId));
+        Assert.Equal(new[] { "local-fresh", "remote-fresh" }, (await db.Store.ListWorkersAsync()).Select(w => w.Id).OrderBy(w => w, StringComparer.Ordinal));
     }
 }

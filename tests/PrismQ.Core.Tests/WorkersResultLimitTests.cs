@@ -5,7 +5,7 @@ using Xunit;
 namespace PrismQ.Tests;
 
 /// <summary>A handler result over <see cref="QueueOptions.MaxPayloadBytes"/> fails its attempt at once, under the retry policy.</summary>
-public sealed class WorkersResultLimitTests
+public abstract class WorkersResultLimitTests : WorkersBackendTests
 {
     private const int Limit = 200;
     private static readonly string Big = "\"" + new string('r', 298) + "\""; // 300 bytes of UTF-8
@@ -13,7 +13,7 @@ public sealed class WorkersResultLimitTests
     [Fact]
     public async Task A_result_over_the_limit_fails_the_attempt_at_once_naming_the_size_and_the_limit()
     {
-        using var db = new WorkersTestDb(maxPayloadBytes: Limit);
+        using var db = NewDb(maxPayloadBytes: Limit);
         long id = await db.EnqueueAsync("t", maxAttempts: 1);
 
         WorkerRunSummary summary = await RunOneAsync(db);
@@ -33,7 +33,7 @@ public sealed class WorkersResultLimitTests
     [Fact]
     public async Task A_result_over_the_limit_is_retried_while_attempts_are_left()
     {
-        using var db = new WorkersTestDb(maxPayloadBytes: Limit);
+        using var db = NewDb(maxPayloadBytes: Limit);
         long id = await db.EnqueueAsync("t", maxAttempts: 3);
 
         WorkerRunSummary summary = await RunOneAsync(db);
@@ -49,7 +49,7 @@ public sealed class WorkersResultLimitTests
     [Fact]
     public async Task A_result_at_the_limit_is_kept()
     {
-        using var db = new WorkersTestDb(maxPayloadBytes: Limit);
+        using var db = NewDb(maxPayloadBytes: Limit);
         long id = await db.EnqueueAsync("t");
         string atLimit = "\"" + new string('r', Limit - 2) + "\"";
 
@@ -66,4 +66,15 @@ public sealed class WorkersResultLimitTests
         var worker = new Worker(db.Store, new WorkerOptions { MaxTasks = 1, Handlers = { ["t"] = (ctx, ct) => Task.FromResult<string?>(value) } });
         return worker.RunAsync().Within();
     }
+}
+
+public sealed class WorkersResultLimitTestsOnSqlite : WorkersResultLimitTests
+{
+    protected override TestBackend Backend => TestBackend.Sqlite;
+}
+
+[Trait("Backend", "PostgreSQL")]
+public sealed class WorkersResultLimitTestsOnPostgres : WorkersResultLimitTests
+{
+    protected override TestBackend Backend => TestBackend.Postgres;
 }

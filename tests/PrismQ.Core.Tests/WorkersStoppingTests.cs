@@ -7,12 +7,12 @@ using PrismQ.Storage.Sqlite;
 namespace PrismQ.Tests;
 
 /// <summary>Stopping: bounds, graceful stop, and waking up.</summary>
-public sealed class WorkersStoppingTests
+public abstract class WorkersStoppingTests : WorkersBackendTests
 {
     [Fact]
     public async Task A_cancellation_token_stops_an_idle_worker()
     {
-        using var db = new WorkersTestDb();
+        using var db = NewDb();
         using var cts = new CancellationTokenSource();
         var worker = new Worker(db.Store, new WorkerOptions { Handlers = { ["t"] = (c, t) => Task.FromResult<string?>(null) } });
         Task<WorkerRunSummary> run = worker.RunAsync(cts.Token);
@@ -27,7 +27,7 @@ public sealed class WorkersStoppingTests
     [Fact]
     public async Task Max_run_time_stops_the_worker()
     {
-        using var db = new WorkersTestDb();
+        using var db = NewDb();
         var worker = new Worker(db.Store, new WorkerOptions { MaxRunTime = TimeSpan.FromMilliseconds(200), Handlers = { ["t"] = (c, t) => Task.FromResult<string?>(null) } });
         WorkerRunSummary summary = await worker.RunAsync().Within();
         Assert.Equal(WorkerStopReason.MaxRunTime, summary.StopReason);
@@ -36,7 +36,7 @@ public sealed class WorkersStoppingTests
     [Fact]
     public async Task Idle_timeout_stops_the_worker_after_the_work_is_done()
     {
-        using var db = new WorkersTestDb();
+        using var db = NewDb();
         for (int i = 0; i < 3; i++) await db.EnqueueAsync("t");
         var worker = new Worker(db.Store, new WorkerOptions { IdleTimeout = TimeSpan.FromMilliseconds(200), Handlers = { ["t"] = (c, t) => Task.FromResult<string?>(null) } });
         WorkerRunSummary summary = await worker.RunAsync().Within();
@@ -47,7 +47,7 @@ public sealed class WorkersStoppingTests
     [Fact]
     public async Task Max_tasks_lets_the_claimed_tasks_finish_and_claims_no_more()
     {
-        using var db = new WorkersTestDb();
+        using var db = NewDb();
         for (int i = 0; i < 10; i++) await db.EnqueueAsync("t");
         var worker = new Worker(db.Store, new WorkerOptions { Concurrency = 4, MaxTasks = 6, Handlers = { ["t"] = (c, t) => Task.FromResult<string?>(null) } });
         WorkerRunSummary summary = await worker.RunAsync().Within();
@@ -61,7 +61,7 @@ public sealed class WorkersStoppingTests
     [Fact]
     public async Task A_graceful_stop_lets_a_handler_finish_within_the_grace_period()
     {
-        using var db = new WorkersTestDb();
+        using var db = NewDb();
         long first = await db.EnqueueAsync("t");
         long second = await db.EnqueueAsync("t");
         using var started = new ManualResetEventSlim();
@@ -91,7 +91,7 @@ public sealed class WorkersStoppingTests
     [Fact]
     public async Task After_the_grace_period_a_stop_cancels_handlers_and_releases_their_tasks_without_counting_the_attempt()
     {
-        using var db = new WorkersTestDb();
+        using var db = NewDb();
         long id = await db.EnqueueAsync("t");
         using var started = new ManualResetEventSlim();
         using var cts = new CancellationTokenSource();
@@ -124,7 +124,7 @@ public sealed class WorkersStoppingTests
     [Fact]
     public async Task A_handler_that_ends_on_the_stop_before_the_worker_sees_it_is_released_not_failed()
     {
-        using var db = new WorkersTestDb();
+        using var db = NewDb();
         long id = await db.EnqueueAsync("t");
         using var started = new ManualResetEventSlim();
         using var cts = new CancellationTokenSource();
@@ -171,7 +171,7 @@ public sealed class WorkersStoppingTests
     [Fact]
     public async Task A_handler_that_ends_on_its_own_at_a_stop_with_a_cancellation_is_released()
     {
-        using var db = new WorkersTestDb();
+        using var db = NewDb();
         long id = await db.EnqueueAsync("t");
         using var started = new ManualResetEventSlim();
         using var cts = new CancellationTokenSource();
@@ -196,7 +196,7 @@ public sealed class WorkersStoppingTests
     [Fact]
     public async Task A_handler_ignoring_a_stop_is_abandoned_and_its_task_released()
     {
-        using var db = new WorkersTestDb();
+        using var db = NewDb();
         long id = await db.EnqueueAsync("t");
         using var started = new ManualResetEventSlim();
         using var release = new ManualResetEventSlim();
@@ -225,7 +225,7 @@ public sealed class WorkersStoppingTests
     [Fact]
     public async Task An_enqueue_in_the_same_process_wakes_an_idle_worker_at_once()
     {
-        using var db = new WorkersTestDb();
+        using var db = NewDb();
         var ran = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
         using var cts = new CancellationTokenSource();
         // Polls at most every 10 minutes: only the in-process signal can start the task within the test's patience.
@@ -238,10 +238,21 @@ public sealed class WorkersStoppingTests
         Task<WorkerRunSummary> run = worker.RunAsync(cts.Token);
         await WorkersTestDb.Until(async () => (await db.Store.ListWorkersAsync()).Count == 1, "the worker registers");
         await Task.Delay(100); // let its first (empty) claim happen, so it is waiting on its long poll
-        using SqliteTaskStore other = db.OpenAnother();
+        using ITaskStore other = db.OpenAnother();
         long id = (await other.EnqueueAsync(new EnqueueRequest("t"))).Task.Id;
         Assert.Equal(id, await ran.Task.Within());
         cts.Cancel();
         await run.Within();
     }
+}
+
+public sealed class WorkersStoppingTestsOnSqlite : WorkersStoppingTests
+{
+    protected override TestBackend Backend => TestBackend.Sqlite;
+}
+
+[Trait("Backend", "PostgreSQL")]
+public sealed class WorkersStoppingTestsOnPostgres : WorkersStoppingTests
+{
+    protected override TestBackend Backend => TestBackend.Postgres;
 }

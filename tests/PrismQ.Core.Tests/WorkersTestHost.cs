@@ -7,6 +7,12 @@ namespace PrismQ.Tests;
 /// <summary>Starts <c>PrismQ.TestHost worker</c> processes (built beside this test project).</summary>
 internal static class WorkersTestHost
 {
+    /// <summary>
+    /// The xunit collection of the tests that run several worker processes (the crash tests of both backends): they run
+    /// one class after the other, not side by side, so that two soaks never share the machine's cores.
+    /// </summary>
+    public const string Collection = "Worker processes";
+
     private static readonly Lazy<string> HostDll = new(FindHostDll);
 
     public static Process StartWorker(string db, string output, params string[] extra)

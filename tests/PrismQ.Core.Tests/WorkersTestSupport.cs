@@ -4,35 +4,87 @@ using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
 using PrismQ.Storage.Sqlite;
+using PrismQ.Storage;
+using PrismQ.Tests.Storage;
 using PrismQ.Tracing;
 
 namespace PrismQ.Tests;
 
-/// <summary>A temporary queue database for one worker test, deleted at the end.</summary>
+/// <summary>The backends the worker tests run on.</summary>
+public enum TestBackend
+{
+    /// <summary>A SQLite file in a temp folder.</summary>
+    Sqlite,
+
+    /// <summary>A fresh schema on the server named by <c>PRISMQ_TEST_POSTGRES</c>.</summary>
+    Postgres,
+}
+
+/// <summary>
+/// The base of the worker tests that run on both backends: each such class is abstract, and a sealed subclass per
+/// backend names it (the PostgreSQL one carries <c>[Trait("Backend", "PostgreSQL")]</c>).
+/// </summary>
+public abstract class WorkersBackendTests
+{
+    protected abstract TestBackend Backend { get; }
+
+    /// <summary>A fresh queue on this class's backend, deleted at dispose.</summary>
+    private protected WorkersTestDb NewDb(RetryPolicy? retryPolicy = null, TimeProvider? clock = null, int maxPayloadBytes = 1024 * 1024) =>
+        new(retryPolicy, clock, maxPayloadBytes, Backend);
+}
+
+/// <summary>
+/// A temporary queue for one worker test, deleted at the end: a SQLite database in a temp folder, or a fresh schema on
+/// the PostgreSQL test server. <see cref="Folder"/> (a temp folder) exists on both, for side files.
+/// </summary>
 internal sealed class WorkersTestDb : IDisposable
 {
     /// <summary>The longest a test waits for an event before it fails (a guard against hangs, not a duration assertion).</summary>
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
-    public WorkersTestDb(RetryPolicy? retryPolicy = null, TimeProvider? clock = null, int maxPayloadBytes = 1024 * 1024)
+    private readonly string? _schema;
+
+    public WorkersTestDb(RetryPolicy? retryPolicy = null, TimeProvider? clock = null, int maxPayloadBytes = 1024 * 1024, TestBackend backend = TestBackend.Sqlite)
     {
+        Backend = backend;
         Folder = Path.Combine(Path.GetTempPath(), "prismq-worker-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Folder);
-        DbPath = Path.Combine(Folder, "queue.db");
-        Store = SqliteTaskStore.Open(new QueueOptions
+        if (backend == TestBackend.Postgres)
         {
-            DatabasePath = DbPath,
+            _schema = PostgresTestServer.NewSchema();
+            Location = PostgresTestServer.UriWithSchema(_schema);
+        }
+        else
+        {
+            Location = Path.Combine(Folder, "queue.db");
+        }
+        Store = StoreLocations.Open(Location, new QueueOptions
+        {
             RetryPolicy = retryPolicy ?? new RetryPolicy { BaseDelay = TimeSpan.Zero, MaxDelay = TimeSpan.Zero, Jitter = 0 },
             TimeProvider = clock ?? TimeProvider.System,
             MaxPayloadBytes = maxPayloadBytes,
         });
     }
 
-    public string Folder { get; }
-    public string DbPath { get; }
-    public SqliteTaskStore Store { get; }
+    public TestBackend Backend { get; }
 
-    public SqliteTaskStore OpenAnother() => SqliteTaskStore.Open(new QueueOptions { DatabasePath = DbPath });
+    /// <summary>A temp folder of this test's own, deleted at dispose (the SQLite database is in it).</summary>
+    public string Folder { get; }
+
+    /// <summary>Where the queue is, as a worker process is told: the SQLite file's path or the PostgreSQL URI with its schema.</summary>
+    public string Location { get; }
+
+    /// <summary>The SQLite database file, for the SQLite-only tests.</summary>
+    public string DbPath => Backend == TestBackend.Sqlite ? Location : throw new InvalidOperationException("a SQLite-only member used on " + Backend);
+
+    public ITaskStore Store { get; }
+
+    /// <summary>A second store on the same queue (as another process would open it), with default options; the caller disposes it.</summary>
+    public ITaskStore OpenAnother() => StoreLocations.Open(Location, new QueueOptions());
+
+    /// <summary>The number of rows in one of the store's tables (same name on both backends).</summary>
+    public long CountRows(string table) =>
+        Backend == TestBackend.Sqlite ? RawDb.Scalar(DbPath, "SELECT COUNT(*) FROM " + table) : PostgresTestServer.Scalar($"SELECT COUNT(*) FROM \"{_schema}\".{table}");
 
     public async Task<long> EnqueueAsync(string type, string? payload = null, int? maxAttempts = null, TimeSpan? timeout = null)
     {
@@ -56,7 +108,8 @@ internal sealed class WorkersTestDb : IDisposable
     public void Dispose()
     {
         Store.Dispose();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (_schema is not null) PostgresTestServer.DropSchema(_schema);
+        else Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try
         {
             Directory.Delete(Folder, recursive: true);

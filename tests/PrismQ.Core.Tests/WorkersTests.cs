@@ -9,7 +9,7 @@ using Xunit;
 namespace PrismQ.Tests;
 
 /// <summary>The worker engine: running handlers, results, failures, timeouts, batching.</summary>
-public sealed class WorkersTests
+public abstract class WorkersTests : WorkersBackendTests
 {
     private static WorkerOptions Options(string type, Func<TaskContext, CancellationToken, Task<string?>> handler, int concurrency = 1, int? maxTasks = null) =>
         new() { Concurrency = concurrency, MaxTasks = maxTasks, Handlers = { [type] = handler } };
@@ -17,7 +17,7 @@ public sealed class WorkersTests
     [Fact]
     public async Task Processes_every_task_once_with_its_result()
     {
-        using var db = new WorkersTestDb();
+        using var db = NewDb();
         var ids = new List<long>();
         for (int i = 0; i < 200; i++) ids.Add(await db.EnqueueAsync("echo", "{\"n\":" + i + "}"));
         var seen = new ConcurrentDictionary<long, int>();
@@ -45,7 +45,7 @@ public sealed class WorkersTests
     [Fact]
     public async Task Runs_up_to_its_concurrency_and_never_more()
     {
-        using var db = new WorkersTestDb();
+        using var db = NewDb();
         for (int i = 0; i < 12; i++) await db.EnqueueAsync("t");
         int running = 0, peak = 0;
         using var allThree = new CountdownEvent(3);
@@ -70,7 +70,7 @@ public sealed class WorkersTests
     [Fact]
     public async Task A_throwing_handler_is_retried_then_dead_lettered_with_its_error()
     {
-        using var db = new WorkersTestDb();
+        using var db = NewDb();
         long id = await db.EnqueueAsync("boom", maxAttempts: 3);
         var attempts = new ConcurrentBag<int>();
         var worker = new Worker(db.Store, Options("boom", (ctx, ct) =>
@@ -95,7 +95,7 @@ public sealed class WorkersTests
     [Fact]
     public async Task A_type_without_handler_fails_with_NoHandler_and_is_not_claimed_in_a_loop()
     {
-        using var db = new WorkersTestDb();
+        using var db = NewDb();
         long id = await db.EnqueueAsync("nobody-handles-this", maxAttempts: 2);
         var worker = new Worker(db.Store, new WorkerOptions { Handlers = { ["other"] = (c, t) => Task.FromResult<string?>(null) }, IdleTimeout = TimeSpan.FromMilliseconds(300) });
 
@@ -113,7 +113,7 @@ public sealed class WorkersTests
     [Fact]
     public async Task The_fallback_handler_runs_types_without_their_own()
     {
-        using var db = new WorkersTestDb();
+        using var db = NewDb();
         long id = await db.EnqueueAsync("anything");
         var worker = new Worker(db.Store, new WorkerOptions { MaxTasks = 1, FallbackHandler = (ctx, ct) => Task.FromResult<string?>("\"fallback:" + ctx.Type + "\"") });
         await worker.RunAsync().Within();
@@ -123,7 +123,7 @@ public sealed class WorkersTests
     [Fact]
     public async Task A_result_that_is_not_JSON_fails_the_attempt()
     {
-        using var db = new WorkersTestDb();
+        using var db = NewDb();
         long id = await db.EnqueueAsync("t", maxAttempts: 1);
         var worker = new Worker(db.Store, Options("t", (c, t) => Task.FromResult<string?>("not json {"), maxTasks: 1));
         WorkerRunSummary summary = await worker.RunAsync().Within();
@@ -138,7 +138,7 @@ public sealed class WorkersTests
     {
         // 100 levels of nesting: valid by the store's JSON rules (depth up to 256), beyond JsonDocument's default of 64.
         string deep = new string('[', 100) + new string(']', 100);
-        using var db = new WorkersTestDb();
+        using var db = NewDb();
         long id = await db.EnqueueAsync("t", maxAttempts: 1);
         var worker = new Worker(db.Store, Options("t", (c, t) => Task.FromResult<string?>(deep), maxTasks: 1));
         WorkerRunSummary summary = await worker.RunAsync().Within();
@@ -149,7 +149,7 @@ public sealed class WorkersTests
     [Fact]
     public async Task A_handler_past_its_timeout_is_cancelled_and_the_attempt_fails_with_a_timeout()
     {
-        using var db = new WorkersTestDb();
+        using var db = NewDb();
         long id = await db.EnqueueAsync("slow", maxAttempts: 1, timeout: TimeSpan.FromMilliseconds(200));
         bool sawCancel = false;
         var worker = new Worker(db.Store, Options("slow", async (ctx, ct) =>
@@ -180,7 +180,7 @@ public sealed class WorkersTests
     [Fact]
     public async Task A_handler_ignoring_cancellation_is_abandoned_after_the_grace_period()
     {
-        using var db = new WorkersTestDb();
+        using var db = NewDb();
         long id = await db.EnqueueAsync("stuck", maxAttempts: 1, timeout: TimeSpan.FromMilliseconds(100));
         using var release = new ManualResetEventSlim();
         using var started = new ManualResetEventSlim();
@@ -213,7 +213,7 @@ public sealed class WorkersTests
     [Fact]
     public async Task The_first_claim_is_sized_to_free_slots_and_completions_are_batched()
     {
-        using var db = new WorkersTestDb();
+        using var db = NewDb();
         for (int i = 0; i < 64; i++) await db.EnqueueAsync("t");
         var counting = new CountingStore(db.Store);
         using var firstWave = new CountdownEvent(16);
@@ -236,7 +236,7 @@ public sealed class WorkersTests
     [Fact]
     public async Task Trace_events_mark_claim_start_complete_and_user_events()
     {
-        using var db = new WorkersTestDb();
+        using var db = NewDb();
         await db.EnqueueAsync("t");
         var tracer = new CountingTraceEmitter();
         var worker = new Worker(db.Store, new WorkerOptions
@@ -258,7 +258,7 @@ public sealed class WorkersTests
     [Fact]
     public async Task The_context_carries_the_task()
     {
-        using var db = new WorkersTestDb();
+        using var db = NewDb();
         EnqueueResult enqueued = await db.Store.EnqueueAsync(new EnqueueRequest("ctx", "{\"a\":1}") { Queue = "q1", Priority = 5, MaxAttempts = 4 });
         TaskContext? seen = null;
         var worker = new Worker(db.Store, new WorkerOptions
@@ -280,4 +280,15 @@ public sealed class WorkersTests
         Assert.Equal("ctx-worker", seen.WorkerId);
         Assert.Equal("ctx-worker", (await db.GetAsync(enqueued.Task.Id)).LeaseOwner);
     }
+}
+
+public sealed class WorkersTestsOnSqlite : WorkersTests
+{
+    protected override TestBackend Backend => TestBackend.Sqlite;
+}
+
+[Trait("Backend", "PostgreSQL")]
+public sealed class WorkersTestsOnPostgres : WorkersTests
+{
+    protected override TestBackend Backend => TestBackend.Postgres;
 }

@@ -8,12 +8,12 @@ using Xunit;
 namespace PrismQ.Tests;
 
 /// <summary>An idle worker is woken by new work from another process, not by its poll.</summary>
-public sealed class WorkersWakeTests
+public abstract class WorkersWakeTests : WorkersBackendTests
 {
     [Fact]
     public async Task An_idle_worker_starts_a_task_another_process_enqueued_without_waiting_for_its_poll()
     {
-        using var db = new WorkersTestDb();
+        using var db = NewDb();
         var started = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
         using var stop = new CancellationTokenSource();
         var options = new WorkerOptions
@@ -31,7 +31,7 @@ public sealed class WorkersWakeTests
         await WorkersTestDb.Until(async () => (await db.Store.ListWorkersAsync()).Count == 1, "the worker registered");
         await Task.Delay(200);
 
-        using Process child = StorageTestHost.Start("enqueue-keys", db.DbPath, "other-process-", "1");
+        using Process child = StorageTestHost.Start("enqueue-keys", db.Location, "other-process-", "1");
         (int exit, string _, string error) = await StorageTestHost.WaitAsync(child, WorkersTestDb.Patience);
         Assert.True(exit == 0, error);
 
@@ -41,4 +41,15 @@ public sealed class WorkersWakeTests
         Assert.Equal(1, summary.Succeeded);
         Assert.Equal(TaskStatus.Succeeded, (await db.GetAsync(id)).Status);
     }
+}
+
+public sealed class WorkersWakeTestsOnSqlite : WorkersWakeTests
+{
+    protected override TestBackend Backend => TestBackend.Sqlite;
+}
+
+[Trait("Backend", "PostgreSQL")]
+public sealed class WorkersWakeTestsOnPostgres : WorkersWakeTests
+{
+    protected override TestBackend Backend => TestBackend.Postgres;
 }

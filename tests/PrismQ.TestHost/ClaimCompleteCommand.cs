@@ -4,11 +4,12 @@ using System.Globalization;
 using System.IO;
 using System.Threading;
 using PrismQ.Storage.Sqlite;
+using PrismQ.Storage;
 
 namespace PrismQ.TestHost;
 
 /// <summary>
-/// <c>claim-complete &lt;db&gt; &lt;worker-id&gt; [batch] [ids-file]</c>: claims up to <c>batch</c> tasks (FIFO) and
+/// <c>claim-complete &lt;db&gt; &lt;worker-id&gt; [batch] [ids-file]</c>: on the store at &lt;db&gt; (a SQLite file path or a PostgreSQL URI), claims up to <c>batch</c> tasks (FIFO) and
 /// completes them, until the queue has stayed empty for 20 claims in a row (about a second); prints the number it
 /// completed, and writes each completed id on a line of <c>ids-file</c> when given.
 /// </summary>
@@ -24,7 +25,7 @@ internal sealed class ClaimCompleteCommand : ITestHostCommand
         int batch = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 1;
         string? idsFile = args.Length > 3 ? args[3] : null;
         var completed = new List<long>();
-        using (SqliteTaskStore store = SqliteTaskStore.Open(new QueueOptions { DatabasePath = args[0] }))
+        using (ITaskStore store = StoreLocations.Open(args[0], new QueueOptions()))
         {
             var request = new ClaimRequest(args[1]) { MaxCount = batch };
             int emptyInARow = 0;

@@ -1,10 +1,11 @@
 using System;
 using PrismQ.Storage.Sqlite;
+using PrismQ.Storage;
 
 namespace PrismQ.TestHost;
 
 /// <summary>
-/// <c>open-rounds</c>: reads database paths from standard input, one a line; for each, opens the store (its first
+/// <c>open-rounds</c>: reads store locations (SQLite file paths or PostgreSQL URIs) from standard input, one a line; for each, opens the store (its first
 /// call on that file) and closes it, then prints <c>ok</c> or <c>error &lt;ErrorCode&gt; &lt;message&gt;</c> on one
 /// line. Ends at the end of input. A test drives several of these processes in lock step: each line starts a race.
 /// </summary>
@@ -22,7 +23,7 @@ internal sealed class OpenRoundsCommand : ITestHostCommand
         {
             try
             {
-                using (SqliteTaskStore.Open(new QueueOptions { DatabasePath = path }))
+                using (StoreLocations.Open(path, new QueueOptions()))
                 {
                 }
                 Console.WriteLine("ok");

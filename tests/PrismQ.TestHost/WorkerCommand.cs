@@ -4,13 +4,14 @@ using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
 using PrismQ.Storage.Sqlite;
+using PrismQ.Storage;
 using PrismQ.Workers;
 
 namespace PrismQ.TestHost;
 
 /// <summary>
-/// <c>worker --db PATH --out FILE [--concurrency N] [--lease SECONDS] [--idle-timeout MS] [--block] [--id ID]</c>:
-/// runs a <see cref="Worker"/> on every type (fallback handler). The handler appends <c>E id token attempt</c> to
+/// <c>worker --db LOCATION --out FILE [--concurrency N] [--lease SECONDS] [--idle-timeout MS] [--block] [--id ID]</c>:
+/// runs a <see cref="Worker"/> on every type (fallback handler), on the store at LOCATION (a SQLite file path or a PostgreSQL URI). The handler appends <c>E id token attempt</c> to
 /// <c>FILE</c> (one line per execution, flushed) and returns <c>{"token":"..."}</c>; with <c>--block</c> it appends the
 /// line and then blocks forever. Each ended attempt appends <c>O id token outcome</c>. Exit code 0 after a clean stop.
 /// </summary>
@@ -18,7 +19,7 @@ internal sealed class WorkerCommand : ITestHostCommand
 {
     public string Name => "worker";
 
-    public string Usage => "--db PATH --out FILE [--concurrency N] [--lease SECONDS] [--idle-timeout MS] [--block] [--id ID]";
+    public string Usage => "--db LOCATION --out FILE [--concurrency N] [--lease SECONDS] [--idle-timeout MS] [--block] [--id ID]";
 
     public int Run(string[] args)
     {
@@ -45,7 +46,7 @@ internal sealed class WorkerCommand : ITestHostCommand
         }
         if (db is null || output is null)
         {
-            Console.Error.WriteLine("usage: PrismQ.TestHost worker --db PATH --out FILE [--concurrency N] [--lease SECONDS] [--idle-timeout MS] [--block] [--id ID]");
+            Console.Error.WriteLine("usage: PrismQ.TestHost worker --db LOCATION --out FILE [--concurrency N] [--lease SECONDS] [--idle-timeout MS] [--block] [--id ID]");
             return 2;
         }
 
@@ -56,7 +57,7 @@ internal sealed class WorkerCommand : ITestHostCommand
             lock (gate) writer.WriteLine(text);
         }
 
-        using SqliteTaskStore store = SqliteTaskStore.Open(new QueueOptions { DatabasePath = db });
+        using ITaskStore store = StoreLocations.Open(db, new QueueOptions());
         var options = new WorkerOptions
         {
             WorkerId = id,
