@@ -17,6 +17,7 @@ internal static class Program
     {
         if (args.Length >= 1 && args[0] == "worker-report") return WorkerReport.Run(args[1..]);
         if (args.Length >= 1 && args[0] == "postgres-report") return Postgres.PostgresReport.Run(args[1..]);
+        if (args.Length == 3 && args[0] == "postgres-fill") return Postgres.PostgresReport.Fill(args[1], args[2]);
         if (args.Length == 6 && args[0] == "postgres-child") return Postgres.PostgresReport.Child(args[1], args[2], args[3], args[4], args[5]);
         if (args.Length == 1 && args[0] == "wake-report") return WakeReport.Run();
         if (args.Length == 2 && args[0] == "wake-child") return WakeReport.Child(args[1]);

@@ -663,6 +663,22 @@ internal static class PostgresReport
         return 0;
     }
 
+    /// <summary>
+    /// For profiling by hand (<c>postgres-fill schema N</c>, the URI in PRISMQ_TEST_POSTGRES): enqueues N no-op tasks in
+    /// bulk into PrismQ's schema <paramref name="schema"/> and leaves them there (EXPLAIN ANALYZE of the claim on a
+    /// backlog; drop the schema after).
+    /// </summary>
+    public static int Fill(string schema, string count)
+    {
+        string uri = Environment.GetEnvironmentVariable("PRISMQ_TEST_POSTGRES") ?? throw new InvalidOperationException("PRISMQ_TEST_POSTGRES is not set");
+        using ITaskStore store = StoreLocations.Open(WithSchema(uri, schema), new QueueOptions());
+        int n = int.Parse(count, NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
+        var sw = Stopwatch.StartNew();
+        store.EnqueueManyAsync(Requests(n), batchSize: Batch).GetAwaiter().GetResult();
+        Console.WriteLine($"{n:N0} tasks enqueued into {schema} in {sw.Elapsed.TotalSeconds:N2} s");
+        return 0;
+    }
+
     // ---------------------------------------------------------------------------------------------------------------
     // What it cost: CPU from /proc, transactions and row changes from the server's statistics
 
@@ -893,7 +909,6 @@ internal static class PostgresReport
         }
 
         Console.WriteLine();
-        if (prismqMissing is not null) Console.WriteLine($"PrismQ: {prismqMissing}.\n");
 
         Console.WriteLine("### Every round");
         Console.WriteLine();
