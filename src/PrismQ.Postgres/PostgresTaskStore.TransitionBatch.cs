@@ -62,7 +62,8 @@ public sealed partial class PostgresTaskStore
     /// </summary>
     private static async Task WriteBatchAsync(Unit u, IReadOnlyList<LeaseTransition> transitions, List<int> indexes, double[] draws, long now, TransitionResult[] results)
     {
-        // Id order: rows are taken in the order lease extension takes them, so the two never deadlock.
+        // Id order, as lease extension sends its rows: a plan driven by the unnest (the usual nested loop over the
+        // primary key) takes the rows in that order, so the two do not deadlock.
         indexes.Sort((a, b) => transitions[a].Id.CompareTo(transitions[b].Id));
         int n = indexes.Count;
         var ns = new int[n];

@@ -77,8 +77,12 @@ public sealed partial class PostgresTaskStore
             tokens[i] = leases[i].Token.Value;
         }
         long now = Now();
-        // One statement for the whole list; each lease then gets its own result, in order.
-        Dictionary<(long, Guid), bool> held = await RunAsync("extend-many", (ids, tokens, expires: now + ms, now), static async (u, w) =>
+        // One statement for the whole list, its rows taken in id order (as a batch of transitions takes them, so the two
+        // do not deadlock); each lease then gets its own result, in order.
+        long[] byId = (long[])ids.Clone();
+        Guid[] tokensById = (Guid[])tokens.Clone();
+        Array.Sort(byId, tokensById);
+        Dictionary<(long, Guid), bool> held = await RunAsync("extend-many", (ids: byId, tokens: tokensById, expires: now + ms, now), static async (u, w) =>
         {
             await using NpgsqlCommand command = u.Command(
                 "UPDATE {s}.tasks t SET lease_expires_at = @expires, updated_at = @now FROM unnest(@ids, @tokens) AS l(id, token) " +
