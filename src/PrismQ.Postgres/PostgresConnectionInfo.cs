@@ -189,11 +189,18 @@ internal sealed class PostgresConnectionInfo
         return Create(builder, schema);
     }
 
+    /// <summary>How many statements Npgsql keeps prepared per connection when the connection does not set <c>Max Auto Prepare</c>.</summary>
+    internal const int DefaultMaxAutoPrepare = 64;
+
     private static PostgresConnectionInfo Create(NpgsqlConnectionStringBuilder builder, string schema)
     {
         if (!SchemaName.IsMatch(schema))
             throw Invalid($"The PostgreSQL schema '{schema}' is not allowed; it must be a lower-case identifier (a-z, 0-9, _, not starting with a digit, at most 55 characters).");
         if (string.IsNullOrEmpty(builder.ApplicationName)) builder.ApplicationName = "PrismQ";
+        // The store runs a few fixed statements over and over: Npgsql prepares them once per connection, unless the
+        // connection says otherwise (Max Auto Prepare=0 turns it off, e.g. behind a pooler without prepared statements).
+        if (!new System.Data.Common.DbConnectionStringBuilder { ConnectionString = builder.ConnectionString }.ContainsKey("Max Auto Prepare"))
+            builder.MaxAutoPrepare = DefaultMaxAutoPrepare;
         return new PostgresConnectionInfo(builder, schema);
     }
 

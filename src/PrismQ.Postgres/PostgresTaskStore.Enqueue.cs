@@ -59,7 +59,8 @@ public sealed partial class PostgresTaskStore
 
     /// <summary>
     /// Enqueues the requests one transaction per <paramref name="batchSize"/>: each batch is validated whole before its
-    /// transaction starts (an invalid request names its index, and its batch writes nothing), then inserted and committed.
+    /// transaction starts (an invalid request names its index, and its batch writes nothing), then inserted in one
+    /// statement (<see cref="InsertBatchAsync"/>) and committed.
     /// </summary>
     private async Task EnqueueBatchesAsync(IEnumerable<EnqueueRequest> requests, int batchSize, List<long> ids, List<EnqueueResult>? results, CancellationToken cancellationToken)
     {
@@ -82,21 +83,10 @@ public sealed partial class PostgresTaskStore
                 index++;
             }
             if (batch.Count == 0) break;
-            List<EnqueueResult> written = await RunAsync("enqueue-batch", (batch, draws, now), static async (u, w) =>
-            {
-                var list = new List<EnqueueResult>(w.batch.Count);
-                var queues = new List<string>();
-                foreach (PreparedTask t in w.batch)
-                {
-                    if (!u.Store.IsKnownQueue(t.Queue) && !queues.Contains(t.Queue))
-                    {
-                        queues.Add(t.Queue);
-                        await EnsureQueueAsync(u, t.Queue).ConfigureAwait(false);
-                    }
-                }
-                for (int i = 0; i < w.batch.Count; i++) list.Add(await InsertAsync(u, w.batch[i], w.draws[i], w.now).ConfigureAwait(false));
-                return list;
-            }, cancellationToken).ConfigureAwait(false);
+            // All known queues and no key: the INSERT alone (autocommit); otherwise one transaction.
+            bool oneStatement = batch.TrueForAll(t => t.IdempotencyKey is null && IsKnownQueue(t.Queue));
+            List<EnqueueResult> written = await RunAsync("enqueue-batch", (batch, draws, now),
+                static (u, w) => InsertBatchAsync(u, w.batch, w.draws, w.now), cancellationToken, transaction: !oneStatement).ConfigureAwait(false);
             foreach (EnqueueResult r in written)
             {
                 ids.Add(r.Task.Id);

@@ -9,33 +9,14 @@ using PrismQ.Tasks;
 namespace PrismQ.Postgres;
 
 /// <summary>
-/// The writes of leased tasks' transitions, as the engine decided them (<see cref="LeaseTransition"/>): each is one
-/// conditional UPDATE on the lease it expects, a batch is one transaction. Nothing here decides a state.
+/// The writes of leased tasks' transitions, as the engine decided them (<see cref="LeaseTransition"/>): a batch is one
+/// statement, each transition conditional on the lease it expects (see <see cref="WriteBatchAsync"/>); lease extension,
+/// progress and the lease listing. Nothing here decides a state.
 /// </summary>
 public sealed partial class PostgresTaskStore
 {
     /// <summary>The most leases one <see cref="GetLeasesAsync"/> call returns.</summary>
     internal const int MaxLeasesPerRead = 1000;
-
-    /// <summary>
-    /// A task put back in its queue: claimable after the delay (or keeping its not-before, and so its FIFO place), with a
-    /// fresh Weighted Random key, without the attempt's worker and progress.
-    /// </summary>
-    private static readonly string RequeueSql =
-        "UPDATE {s}.tasks t SET status = " + PostgresTaskRows.Queued + ", attempts = attempts - @uncount, " +
-        "not_before = CASE WHEN @delay::bigint IS NULL THEN not_before ELSE @now + @delay END, finished_at = NULL, " +
-        "wr_key = " + PostgresClaimSql.EnteringKey("t.queue", "@exp") + ", lease_owner = NULL, progress_percent = NULL, progress_message = NULL, " +
-        "error_message = @message, error_type = @type, error_detail = @detail, lease_token = NULL, lease_expires_at = NULL, updated_at = @now " +
-        "WHERE " + PostgresTaskRows.LeaseHeld + " AND (NOT cancel_requested OR NOT @cancel_wins) AND (NOT @if_expired OR lease_expires_at < @now) " +
-        "RETURNING attempts, not_before, queue, " + NotifyQueue;
-
-    /// <summary>A task reaching a final state (a success is this statement with a result and no error).</summary>
-    private const string FinishSql =
-        "UPDATE {s}.tasks SET status = @status, attempts = attempts - @uncount, result = @result, " +
-        "error_message = @message, error_type = @type, error_detail = @detail, " +
-        "finished_at = @now, updated_at = @now, lease_token = NULL, lease_expires_at = NULL " +
-        "WHERE " + PostgresTaskRows.LeaseHeld + " AND (NOT cancel_requested OR NOT @cancel_wins) AND (NOT @if_expired OR lease_expires_at < @now) " +
-        "RETURNING attempts, not_before";
 
     /// <summary>The running tasks (through the partial index on running tasks).</summary>
     private const string LeaseColumnsSql =
@@ -59,15 +40,26 @@ public sealed partial class PostgresTaskStore
         if (transitions.Count == 0) return Array.Empty<TransitionResult>();
         var draws = new double[transitions.Count];
         for (int i = 0; i < draws.Length; i++) draws[i] = Exponential();
-        // One transition that writes only its task's row runs on its own (the second statement of a won cancel runs
-        // only when the first changed nothing); anything more (a batch, an error, output or takeover beside it) is one transaction.
-        bool oneStatement = transitions.Count == 1 && transitions[0] is { Error: null, Output: null, TakenOverFrom: null };
-        return await RunAsync("transitions", (transitions, draws, now: Now()), static async (u, w) =>
+        // One statement per run of transitions with distinct task ids (almost always the whole list); a task named again
+        // starts the next run, so it sees its earlier transition as the old per-item writes did. More than one run is one transaction.
+        var runs = new List<List<int>> { new List<int>() };
+        var seen = new HashSet<long>();
+        for (int i = 0; i < transitions.Count; i++)
+        {
+            if (!seen.Add(transitions[i].Id))
+            {
+                runs.Add(new List<int>());
+                seen.Clear();
+                seen.Add(transitions[i].Id);
+            }
+            runs[^1].Add(i);
+        }
+        return await RunAsync("transitions", (transitions, runs, draws, now: Now()), static async (u, w) =>
         {
             var written = new TransitionResult[w.transitions.Count];
-            for (int i = 0; i < w.transitions.Count; i++) written[i] = await ApplyAsync(u, w.transitions[i], w.draws[i], w.now).ConfigureAwait(false);
+            foreach (List<int> run in w.runs) await WriteBatchAsync(u, w.transitions, run, w.draws, w.now, written).ConfigureAwait(false);
             return (IReadOnlyList<TransitionResult>)written;
-        }, cancellationToken, transaction: !oneStatement).ConfigureAwait(false);
+        }, cancellationToken, transaction: runs.Count > 1).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -85,8 +77,12 @@ public sealed partial class PostgresTaskStore
             tokens[i] = leases[i].Token.Value;
         }
         long now = Now();
-        // One statement for the whole list; each lease then gets its own result, in order.
-        Dictionary<(long, Guid), bool> held = await RunAsync("extend-many", (ids, tokens, expires: now + ms, now), static async (u, w) =>
+        // One statement for the whole list, its rows taken in id order (as a batch of transitions takes them, so the two
+        // do not deadlock); each lease then gets its own result, in order.
+        long[] byId = (long[])ids.Clone();
+        Guid[] tokensById = (Guid[])tokens.Clone();
+        Array.Sort(byId, tokensById);
+        Dictionary<(long, Guid), bool> held = await RunAsync("extend-many", (ids: byId, tokens: tokensById, expires: now + ms, now), static async (u, w) =>
         {
             await using NpgsqlCommand command = u.Command(
                 "UPDATE {s}.tasks t SET lease_expires_at = @expires, updated_at = @now FROM unnest(@ids, @tokens) AS l(id, token) " +
@@ -173,57 +169,5 @@ public sealed partial class PostgresTaskStore
         object? cancel = await command.ExecuteScalarAsync(u.Token).ConfigureAwait(false);
         if (cancel is not bool requested) return new ExtendResult(LeaseOutcome.LeaseLost, null, false);
         return new ExtendResult(LeaseOutcome.Applied, UnixTime.FromMs(expires), requested);
-    }
-
-    private static async Task<TransitionResult> ApplyAsync(Unit u, LeaseTransition t, double draw, long now)
-    {
-        TransitionResult result = await WriteAsync(u, t, t.Status, t.CancelWins, draw, now).ConfigureAwait(false);
-        // A pending cancel won over the transition (the statement's condition kept it out): the task ends cancelled.
-        if (result.Outcome == LeaseOutcome.LeaseLost && t.CancelWins) result = await WriteAsync(u, t, TaskStatus.Cancelled, cancelWins: false, draw, now).ConfigureAwait(false);
-        if (result.Outcome == LeaseOutcome.Applied && t.Output is { Count: > 0 } output) await InsertOutputAsync(u, t.Id, output).ConfigureAwait(false);
-        if (result.Outcome == LeaseOutcome.Applied && t.TakenOverFrom is { } owner)
-        {
-            await using NpgsqlCommand mark = u.Command("UPDATE {s}.workers SET taken_over_at = @now WHERE id = @owner");
-            Int64(mark, "now", now);
-            Text(mark, "owner", owner);
-            await mark.ExecuteNonQueryAsync(u.Token).ConfigureAwait(false);
-        }
-        return result;
-    }
-
-    private static async Task<TransitionResult> WriteAsync(Unit u, LeaseTransition t, TaskStatus status, bool cancelWins, double draw, long now)
-    {
-        bool requeue = status == TaskStatus.Queued;
-        int attempts;
-        long notBefore;
-        await using (NpgsqlCommand command = u.Command(requeue ? RequeueSql : FinishSql))
-        {
-            Int32(command, "uncount", t.CountsAttempt ? 0 : 1);
-            Int64(command, "now", now);
-            Text(command, "message", t.Error?.Message);
-            Text(command, "type", t.Error?.Type);
-            Text(command, "detail", t.Error?.Detail);
-            Int64(command, "id", t.Id);
-            Uuid(command, "token", t.Token);
-            Bool(command, "cancel_wins", cancelWins);
-            Bool(command, "if_expired", t.OnlyIfExpired);
-            if (requeue)
-            {
-                Int64(command, "delay", t.RetryDelay is { } delay ? UnixTime.SpanMs(delay) : null);
-                Double(command, "exp", draw);
-                Text(command, "channel", u.Store.Channel);
-            }
-            else
-            {
-                command.Parameters.Add(new NpgsqlParameter("status", NpgsqlTypes.NpgsqlDbType.Smallint) { Value = (short)status });
-                Text(command, "result", status == TaskStatus.Succeeded ? t.Result : null);
-            }
-            await using NpgsqlDataReader r = await command.ExecuteReaderAsync(u.Token).ConfigureAwait(false);
-            if (!await r.ReadAsync(u.Token).ConfigureAwait(false)) return TransitionResult.Lost;
-            attempts = r.GetInt32(0);
-            notBefore = r.GetInt64(1);
-        }
-        if (t.Error is not null) await InsertErrorAsync(u, t.Id, t.CountsAttempt ? attempts : attempts + 1, now, t.Error).ConfigureAwait(false);
-        return new TransitionResult(LeaseOutcome.Applied, status, requeue ? UnixTime.FromMs(notBefore) : null);
     }
 }

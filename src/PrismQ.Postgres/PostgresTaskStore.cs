@@ -59,6 +59,8 @@ public sealed partial class PostgresTaskStore : ITaskStore, IStorageDriver
     /// is a libpq URI, <c>postgresql://user[:password]@host[:port]/database[?schema=name&amp;...]</c> (or
     /// <c>postgres://</c>), or an Npgsql connection string (with an optional <c>Schema=name</c>). Without a password,
     /// Npgsql reads <c>PGPASSWORD</c> or the <c>.pgpass</c> file. The schema (default <c>prismq</c>) holds every table.
+    /// Npgsql prepares the store's frequent statements automatically (<c>Max Auto Prepare</c> 64 unless the connection
+    /// sets it; 0 turns it off, e.g. behind a pooler that does not keep prepared statements).
     /// <see cref="QueueOptions.DatabasePath"/>, <see cref="QueueOptions.Durability"/> and <see cref="QueueOptions.Tracing"/>
     /// are not used (commits are as durable as the server's configuration makes them; no trace session is started).
     /// Throws <see cref="PrismQException"/>:

@@ -12,6 +12,15 @@ public sealed class StoragePostgresConnectionTests
     private const string Secret = "S3cr3t-Pa55";
 
     [Fact]
+    public void Statements_are_prepared_automatically_unless_the_connection_says_otherwise()
+    {
+        Assert.Equal(PostgresConnectionInfo.DefaultMaxAutoPrepare, PostgresConnectionInfo.Parse("postgresql://bob@localhost/app").Builder.MaxAutoPrepare);
+        Assert.Equal(0, PostgresConnectionInfo.Parse("postgresql://bob@localhost/app?Max%20Auto%20Prepare=0").Builder.MaxAutoPrepare);
+        Assert.Equal(0, PostgresConnectionInfo.Parse("Host=localhost;Username=bob;Max Auto Prepare=0").Builder.MaxAutoPrepare);
+        Assert.Equal(8, PostgresConnectionInfo.Parse("Host=localhost;Username=bob;Max Auto Prepare=8").Builder.MaxAutoPrepare);
+    }
+
+    [Fact]
     public void A_uri_is_parsed_into_its_parts_and_shown_without_its_password()
     {
         PostgresConnectionInfo info = PostgresConnectionInfo.Parse($"postgresql://alice:{Secret}@db.example:6543/queue%20db?schema=jobs&sslmode=disable&application_name=app");

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using System.Threading.Tasks;
 using PrismQ.Postgres;
@@ -21,6 +22,54 @@ public sealed class StoragePostgresHistoryTests : IDisposable
     public void Dispose() => _factory.Dispose();
 
     private long Rows(string table) => PostgresTestServer.Scalar($"SELECT count(*) FROM \"{_factory.Schema}\".{table}");
+
+    [Fact]
+    public async Task A_mixed_batch_of_transitions_applies_each_on_its_own_lease_in_input_order()
+    {
+        PostgresTaskStore store = _factory.OpenPostgres(new StoreSettings { Clock = _clock, RetryPolicy = NoDelay });
+        await store.EnqueueManyAsync(Enumerable.Range(0, 5).Select(_ => new EnqueueRequest("t") { MaxAttempts = 3 }));
+        TaskRecord[] held = (await store.ClaimAsync(new ClaimRequest("w") { MaxCount = 5 })).OrderBy(t => t.Id).ToArray();
+        Assert.Equal(5, held.Length);
+        Assert.Equal(CancelOutcome.CancelRequested, await store.CancelAsync(held[3].Id));
+        TaskOutputRecord[] output = { new(1, At, TaskOutputStream.Information, "one"), new(1, At, TaskOutputStream.Warning, "two") };
+
+        // Ids out of order, a stale token, a cancel that wins, and a task named twice (its second transition finds the lease gone).
+        IReadOnlyList<TransitionResult> results = await store.ApplyTransitionsAsync(new[]
+        {
+            LeaseTransition.Succeed(held[4].Id, held[4].LeaseToken!.Value, "{\"ok\":4}").WithOutput(output),
+            LeaseTransition.Retry(held[0].Id, held[0].LeaseToken!.Value, new TaskError("boom 0", "T0", "d0"), TimeSpan.FromSeconds(30)),
+            LeaseTransition.Succeed(held[1].Id, new LeaseToken(Guid.NewGuid()), "1"),
+            LeaseTransition.Retry(held[3].Id, held[3].LeaseToken!.Value, new TaskError("boom 3"), TimeSpan.Zero).WithOutput(output),
+            LeaseTransition.DeadLetter(held[2].Id, held[2].LeaseToken!.Value, new TaskError("boom 2")),
+            LeaseTransition.Succeed(held[2].Id, held[2].LeaseToken!.Value, "2"),
+        });
+
+        Assert.Equal(new[] { LeaseOutcome.Applied, LeaseOutcome.Applied, LeaseOutcome.LeaseLost, LeaseOutcome.Applied, LeaseOutcome.Applied, LeaseOutcome.LeaseLost },
+            results.Select(r => r.Outcome));
+        Assert.Equal(TaskStatus.Succeeded, results[0].Status);
+        Assert.Equal(TaskStatus.Queued, results[1].Status);
+        Assert.Equal(_clock.GetUtcNow().AddSeconds(30), results[1].NotBefore);
+        Assert.Equal(TaskStatus.Cancelled, results[3].Status);
+        Assert.Equal(TaskStatus.Failed, results[4].Status);
+
+        TaskRecord t0 = (await store.GetAsync(held[0].Id))!, t1 = (await store.GetAsync(held[1].Id))!, t2 = (await store.GetAsync(held[2].Id))!;
+        TaskRecord t3 = (await store.GetAsync(held[3].Id))!, t4 = (await store.GetAsync(held[4].Id))!;
+        Assert.Equal((TaskStatus.Queued, 1, "boom 0"), (t0.Status, t0.Attempts, t0.LastError!.Message));
+        Assert.Equal(new[] { (1, "boom 0", "T0", "d0") }, t0.Errors.Select(e => (e.Attempt, e.Message, e.Type!, e.Detail!)));
+        Assert.Null(t0.LeaseOwner);
+        Assert.Equal(TaskStatus.Running, t1.Status);
+        Assert.Empty(t1.Errors);
+        Assert.Equal((TaskStatus.Failed, (string?)null), (t2.Status, t2.Result));
+        Assert.Equal(new[] { "boom 2" }, t2.Errors.Select(e => e.Message));
+        Assert.Equal((TaskStatus.Cancelled, (string?)null), (t3.Status, t3.Result));
+        Assert.Equal(new[] { "boom 3" }, t3.Errors.Select(e => e.Message));
+        Assert.Equal(new[] { "one", "two" }, t3.Output.Select(o => o.Text));
+        Assert.Equal((TaskStatus.Succeeded, "{\"ok\":4}", (string?)null), (t4.Status, t4.Result, t4.LastError?.Message));
+        Assert.Equal(new[] { "one", "two" }, t4.Output.Select(o => o.Text));
+        Assert.Empty(t4.Errors);
+        Assert.Equal(3, Rows("task_errors"));
+        Assert.Equal(4, Rows("task_output"));
+    }
 
     [Fact]
     public async Task Failed_attempts_and_output_are_kept_in_order_and_go_with_the_task()
